@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM proxyarp
+
+#if !defined(_TRACE_PROXYARP_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _TRACE_PROXYARP_H
+
+#include <linux/if_ether.h>
+#include <linux/netdevice.h>
+#include <linux/tracepoint.h>
+#include <uapi/linux/proxyarp.h>
+
+/* In module/proxyarp.h: only trace.c, which creates the event, reads it. */
+struct proxyarp_decision;
+
+/* Export the enum values so that perf and bpftrace print names. */
+TRACE_DEFINE_ENUM(PROXYARP_MODE_OFF);
+TRACE_DEFINE_ENUM(PROXYARP_MODE_ON);
+TRACE_DEFINE_ENUM(PROXYARP_MODE_AUDIT);
+TRACE_DEFINE_ENUM(PROXYARP_VERDICT_IGNORE);
+TRACE_DEFINE_ENUM(PROXYARP_VERDICT_REPLY);
+TRACE_DEFINE_ENUM(PROXYARP_REASON_PROXIED);
+TRACE_DEFINE_ENUM(PROXYARP_REASON_PROXY_ENTRY);
+TRACE_DEFINE_ENUM(PROXYARP_REASON_LOCAL);
+TRACE_DEFINE_ENUM(PROXYARP_REASON_DAD);
+TRACE_DEFINE_ENUM(PROXYARP_REASON_GARP);
+TRACE_DEFINE_ENUM(PROXYARP_REASON_MARTIAN_TARGET);
+TRACE_DEFINE_ENUM(PROXYARP_REASON_MARTIAN_SOURCE);
+TRACE_DEFINE_ENUM(PROXYARP_REASON_RP_FILTER);
+TRACE_DEFINE_ENUM(PROXYARP_REASON_NO_ROUTE);
+TRACE_DEFINE_ENUM(PROXYARP_REASON_NOT_UNICAST);
+TRACE_DEFINE_ENUM(PROXYARP_REASON_FORWARDING_OFF);
+TRACE_DEFINE_ENUM(PROXYARP_REASON_SAME_DEVICE);
+TRACE_DEFINE_ENUM(PROXYARP_REASON_MEDIUM_ID);
+TRACE_DEFINE_ENUM(PROXYARP_REASON_DEFAULT_ROUTE);
+TRACE_DEFINE_ENUM(PROXYARP_REASON_SHORT_PREFIX);
+
+#define proxyarp_show_mode(val)					\
+	__print_symbolic(val,				\
+			 { PROXYARP_MODE_OFF, "off" },	\
+			 { PROXYARP_MODE_ON, "on" },	\
+			 { PROXYARP_MODE_AUDIT, "audit" })
+
+#define proxyarp_show_verdict(val)					\
+	__print_symbolic(val,				\
+			 { PROXYARP_VERDICT_IGNORE, "ignore" },	\
+			 { PROXYARP_VERDICT_REPLY, "reply" })
+
+#define proxyarp_show_reason(val)					\
+	__print_symbolic(val,				\
+			 { PROXYARP_REASON_PROXIED, "proxied" },	\
+			 { PROXYARP_REASON_PROXY_ENTRY, "proxy_entry" },	\
+			 { PROXYARP_REASON_LOCAL, "local" },	\
+			 { PROXYARP_REASON_DAD, "dad" },	\
+			 { PROXYARP_REASON_GARP, "garp" },	\
+			 { PROXYARP_REASON_MARTIAN_TARGET, "martian_target" },	\
+			 { PROXYARP_REASON_MARTIAN_SOURCE, "martian_source" },	\
+			 { PROXYARP_REASON_RP_FILTER, "rp_filter" },	\
+			 { PROXYARP_REASON_NO_ROUTE, "no_route" },	\
+			 { PROXYARP_REASON_NOT_UNICAST, "not_unicast" },	\
+			 { PROXYARP_REASON_FORWARDING_OFF, "forwarding_off" },	\
+			 { PROXYARP_REASON_SAME_DEVICE, "same_device" },	\
+			 { PROXYARP_REASON_MEDIUM_ID, "medium_id" },	\
+			 { PROXYARP_REASON_DEFAULT_ROUTE, "default_route" },	\
+			 { PROXYARP_REASON_SHORT_PREFIX, "short_prefix" })
+
+/*
+ * One event per proxy decision on a device whose mode is not off.
+ * table is 0, route 0.0.0.0/0 and oif "-" when no route matched.
+ */
+TRACE_EVENT(proxyarp_decision,
+	    TP_PROTO(const struct proxyarp_decision *d),
+	    TP_ARGS(d),
+	    TP_STRUCT__entry(__array(char, dev, IFNAMSIZ)
+			     __field(int, ifindex)
+			     __array(u8, sip, 4)
+			     __array(u8, tip, 4)
+			     __array(u8, sha, ETH_ALEN)
+			     __field(u8, verdict)
+			     __field(u8, reason)
+			     __field(u8, mode)
+			     __field(u8, plen)
+			     __field(u32, table)
+			     __array(u8, route, 4)
+			     __field(int, oif)
+			     __array(char, oifname, IFNAMSIZ)),
+	    TP_fast_assign(strscpy(__entry->dev, d->dev->name, IFNAMSIZ);
+			   __entry->ifindex = d->dev->ifindex;
+			   memcpy(__entry->sip, &d->sip, sizeof(__entry->sip));
+			   memcpy(__entry->tip, &d->tip, sizeof(__entry->tip));
+			   memcpy(__entry->sha, d->sha, ETH_ALEN);
+			   __entry->verdict = d->verdict;
+			   __entry->reason = d->reason;
+			   __entry->mode = d->mode;
+			   __entry->plen = d->plen;
+			   __entry->table = d->table;
+			   memcpy(__entry->route, &d->prefix,
+				  sizeof(__entry->route));
+			   __entry->oif = d->oif ? d->oif->ifindex : 0;
+			   strscpy(__entry->oifname,
+				   d->oif ? d->oif->name : "-", IFNAMSIZ);),
+	    TP_printk("dev=%s ifindex=%d sip=%pI4 tip=%pI4 sha=%pM verdict=%s reason=%s table=%u route=%pI4/%u oif=%s mode=%s",
+		      __entry->dev, __entry->ifindex, __entry->sip,
+		      __entry->tip, __entry->sha,
+		      proxyarp_show_verdict(__entry->verdict),
+		      proxyarp_show_reason(__entry->reason), __entry->table,
+		      __entry->route, __entry->plen, __entry->oifname,
+		      proxyarp_show_mode(__entry->mode))
+);
+
+#endif /* _TRACE_PROXYARP_H */
+
+/* This part must be outside protection */
+#include <trace/define_trace.h>

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * proxyarp: route-aware proxy ARP.  Values shared with user space: the
+ * per-device mode and the verdicts and reasons of the
+ * proxyarp:proxyarp_decision tracepoint.  The numbers are ABI: new values
+ * are only ever appended.
+ */
+#ifndef _UAPI_LINUX_PROXYARP_H
+#define _UAPI_LINUX_PROXYARP_H
+
+/* net.proxyarp.conf.<dev>.mode */
+enum proxyarp_mode {
+	PROXYARP_MODE_OFF = 0,		/* the module leaves the device alone */
+	PROXYARP_MODE_ON = 1,		/* the module owns proxy decisions */
+	PROXYARP_MODE_AUDIT = 2,	/* decide and trace, change nothing */
+};
+
+enum proxyarp_verdict {
+	PROXYARP_VERDICT_IGNORE = 0,	/* no proxy reply */
+	PROXYARP_VERDICT_REPLY = 1,	/* a proxy reply (would be) sent */
+};
+
+enum proxyarp_reason {
+	/* reply: the route to the target leaves through another device,
+	 * or through the same one with proxy_arp_pvlan
+	 */
+	PROXYARP_REASON_PROXIED = 0,
+	/* reply: an explicit proxy entry (ip neigh add proxy ...) */
+	PROXYARP_REASON_PROXY_ENTRY = 1,
+	/* ignore, to the kernel: the target is local to this host */
+	PROXYARP_REASON_LOCAL = 2,
+	/* ignore: duplicate address detection probe (sender 0.0.0.0) */
+	PROXYARP_REASON_DAD = 3,
+	/* ignore: gratuitous request (sender IP equals target IP) */
+	PROXYARP_REASON_GARP = 4,
+	/* ignore: the target is multicast, broadcast, loopback or zero */
+	PROXYARP_REASON_MARTIAN_TARGET = 5,
+	/* ignore: the sender is martian or one of this host's addresses */
+	PROXYARP_REASON_MARTIAN_SOURCE = 6,
+	/* ignore: the sender fails the reverse path check (rp_filter) */
+	PROXYARP_REASON_RP_FILTER = 7,
+	/* ignore: no route to the target */
+	PROXYARP_REASON_NO_ROUTE = 8,
+	/* ignore: the route is not unicast (unreachable, blackhole, ...) */
+	PROXYARP_REASON_NOT_UNICAST = 9,
+	/* ignore: forwarding is off on the receiving device */
+	PROXYARP_REASON_FORWARDING_OFF = 10,
+	/* ignore: the route leaves through the receiving device */
+	PROXYARP_REASON_SAME_DEVICE = 11,
+	/* ignore: medium_id says both devices share a medium */
+	PROXYARP_REASON_MEDIUM_ID = 12,
+	/* ignore: ignore_default_route and the route is a default route */
+	PROXYARP_REASON_DEFAULT_ROUTE = 13,
+	/* ignore: the route is shorter than min_prefixlen */
+	PROXYARP_REASON_SHORT_PREFIX = 14,
+	__PROXYARP_REASON_MAX,
+};
+
+#endif /* _UAPI_LINUX_PROXYARP_H */

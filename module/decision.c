@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The proxy decision.
+ *
+ * The kernel's own rule is spread over arp_process() and its helpers
+ * arp_fwd_proxy() and arp_fwd_pvlan() (net/ipv4/arp.c), and the input
+ * route lookup arp_process() calls, ip_route_input_slow() and
+ * __mkroute_input() (net/ipv4/route.c).  proxyarp_decide() takes the same
+ * steps in the same order on the same flow, so that with the safety knobs
+ * off it answers what the kernel answers.  The knobs come last and only
+ * ever turn a reply into a refusal.  The deliberate differences are
+ * listed in README.md ("Differences from the kernel's proxy_arp").
+ *
+ * Everything here runs in the hook, under rcu_read_lock().
+ */
+
+#include <linux/inetdevice.h>
+#include <net/arp.h>
+#include <net/dst_metadata.h>
+#include <net/flow_dissector.h>
+#include <net/ip_fib.h>
+#include <net/l3mdev.h>
+#include <net/neighbour.h>
+#include <net/nexthop.h>
+#include <net/route.h>
+
+#include "proxyarp.h"
+
+/*
+ * __fib_validate_source(), net/ipv4/fib_frontend.c (not exported): the
+ * reverse lookup of the sender, with the route's output device as input
+ * interface.  No itag is computed: ARP has no use for one.
+ */
+static int proxyarp_validate_source_full(struct sk_buff *skb, __be32 src,
+					 __be32 dst, int oif,
+					 struct net_device *dev, int rpf,
+					 struct in_device *idev)
+{
+	struct net *net = dev_net(dev);
+	struct flow_keys flkeys;
+	struct fib_result res;
+	struct flowi4 fl4 = {
+		.flowi4_l3mdev = l3mdev_master_ifindex_rcu(dev),
+		.flowi4_iif = oif ? : LOOPBACK_IFINDEX,
+		.daddr = src,
+		.saddr = dst,
+		.flowi4_scope = RT_SCOPE_UNIVERSE,
+		.flowi4_uid = sock_net_uid(net, NULL),
+		.flowi4_mark = IN_DEV_SRC_VMARK(idev) ? skb->mark : 0,
+	};
+
+	if (fib4_rules_early_flow_dissect(net, skb, &fl4, &flkeys))
+		swap(fl4.fl4_sport, fl4.fl4_dport);
+
+	if (fib_lookup(net, &fl4, &res, 0))
+		goto last_resort;
+	if (res.type != RTN_UNICAST &&
+	    (res.type != RTN_LOCAL || !IN_DEV_ACCEPT_LOCAL(idev)))
+		return -EINVAL;
+	if (fib_info_nh_uses_dev(res.fi, dev) ||
+	    (res.type == RTN_LOCAL && dev == net->loopback_dev))
+		return 0;
+	if (!rcu_access_pointer(idev->ifa_list))
+		goto last_resort;
+	/*
+	 * Strict mode fails here; loose mode's second lookup (with
+	 * oif = dev) only decides the sign of a non-negative result.
+	 */
+	return rpf == 1 ? -EXDEV : 0;
+
+last_resort:
+	return rpf ? -EXDEV : 0;
+}
+
+/*
+ * fib_validate_source(), net/ipv4/fib_frontend.c (not exported).
+ * Returns 0 for a valid sender, -EINVAL for a martian one and -EXDEV when
+ * the reverse path check (rp_filter) fails.
+ */
+static int proxyarp_validate_source(struct sk_buff *skb, __be32 src,
+				    __be32 dst, int oif,
+				    struct net_device *dev,
+				    struct in_device *idev)
+{
+	int rpf = secpath_exists(skb) ? 0 : IN_DEV_RPFILTER(idev);
+	struct net *net = dev_net(dev);
+
+	if (!rpf && !fib_num_tclassid_users(net) &&
+	    (dev->ifindex != oif || !IN_DEV_TX_REDIRECTS(idev))) {
+		if (IN_DEV_ACCEPT_LOCAL(idev))
+			return 0;
+		/*
+		 * The kernel asks inet_lookup_ifaddr_rcu(), which is not
+		 * exported.  __ip_dev_find() asks it too, then the local
+		 * table, whose only local routes here are addresses.
+		 */
+		if (!net->ipv4.fib_has_custom_local_routes &&
+		    !fib4_has_custom_rules(net))
+			return __ip_dev_find(net, src, false) ? -EINVAL : 0;
+	}
+	return proxyarp_validate_source_full(skb, src, dst, oif, dev, rpf,
+					     idev);
+}
+
+/*
+ * arp_fwd_proxy(), net/ipv4/arp.c, without its IN_DEV_PROXY_ARP() test:
+ * for the module, the device's mode plays the part of proxy_arp.
+ */
+static bool proxyarp_fwd_proxy(struct in_device *in_dev,
+			       struct net_device *out)
+{
+	struct in_device *out_dev;
+	int imi, omi = -1;
+
+	if (out == in_dev->dev)
+		return false;
+	imi = IN_DEV_MEDIUM_ID(in_dev);
+	if (imi == 0)
+		return true;
+	if (imi == -1)
+		return false;
+	out_dev = __in_dev_get_rcu(out);
+	if (out_dev)
+		omi = IN_DEV_MEDIUM_ID(out_dev);
+	return omi != imi && omi != -1;
+}
+
+/* What the kernel and the module make of one nexthop of the route. */
+struct proxyarp_nh_verdict {
+	enum proxyarp_reason reason;	/* PROXIED, PROXY_ENTRY or why not */
+	bool kernel_proxies;
+};
+
+/*
+ * The rest of __mkroute_input() (source validation, the same-device rule
+ * for ARP) then the proxy branch of arp_process() for one nexthop.
+ */
+static struct proxyarp_nh_verdict
+proxyarp_nexthop(struct sk_buff *skb, struct in_device *in_dev,
+		 struct fib_nh_common *nhc, const struct proxyarp_decision *d)
+{
+	struct proxyarp_nh_verdict v = { .reason = PROXYARP_REASON_NO_ROUTE };
+	struct net_device *dev = in_dev->dev, *out = nhc->nhc_dev;
+	bool proxy, pvlan, entry;
+	int err;
+
+	if (!out || !__in_dev_get_rcu(out))
+		return v;
+	err = proxyarp_validate_source(skb, d->sip, d->tip, nhc->nhc_oif,
+				       dev, in_dev);
+	if (err) {
+		v.reason = err == -EXDEV ? PROXYARP_REASON_RP_FILTER :
+					   PROXYARP_REASON_MARTIAN_SOURCE;
+		return v;
+	}
+	if (out == dev && !IN_DEV_PROXY_ARP_PVLAN(in_dev)) {
+		v.reason = PROXYARP_REASON_SAME_DEVICE;
+		return v;
+	}
+
+	proxy = proxyarp_fwd_proxy(in_dev, out);
+	/* arp_fwd_pvlan() */
+	pvlan = out == dev && d->sip != d->tip;
+	entry = out != dev &&
+		pneigh_lookup(&arp_tbl, dev_net(dev), &d->tip, dev, 0);
+	v.kernel_proxies = (proxy && IN_DEV_PROXY_ARP(in_dev)) || pvlan ||
+			   entry;
+
+	if (d->sip == d->tip)
+		v.reason = PROXYARP_REASON_GARP;
+	else if (entry)
+		v.reason = PROXYARP_REASON_PROXY_ENTRY;
+	else if (proxy || pvlan)
+		v.reason = PROXYARP_REASON_PROXIED;
+	else
+		v.reason = PROXYARP_REASON_MEDIUM_ID;
+	return v;
+}
+
+static bool proxyarp_reason_replies(enum proxyarp_reason reason)
+{
+	return reason == PROXYARP_REASON_PROXIED ||
+	       reason == PROXYARP_REASON_PROXY_ENTRY;
+}
+
+/*
+ * ip_mkroute_input() picks one nexthop of a multipath route by a hash
+ * that, for an ARP packet, is computed over ARP header bytes read as if
+ * they were an IP header.  The module does not guess that pick: it
+ * answers only when every live nexthop would justify the answer, and
+ * counts the kernel as answering when any one would.
+ */
+static enum proxyarp_reason proxyarp_route_nexthops(struct sk_buff *skb,
+						    struct in_device *in_dev,
+						    struct fib_result *res,
+						    struct proxyarp_decision *d)
+{
+	enum proxyarp_reason reason = PROXYARP_REASON_NO_ROUTE;
+	struct proxyarp_nh_verdict v;
+	bool first = true;
+	int i;
+
+	for (i = 0; i < fib_info_num_path(res->fi); i++) {
+		struct fib_nh_common *nhc = fib_info_nhc(res->fi, i);
+
+		if (fib_info_num_path(res->fi) > 1 &&
+		    (nhc->nhc_flags & RTNH_F_DEAD))
+			continue;
+		v = proxyarp_nexthop(skb, in_dev, nhc, d);
+		d->kernel_proxies |= v.kernel_proxies;
+		if (first || (proxyarp_reason_replies(reason) &&
+			      !proxyarp_reason_replies(v.reason)))
+			reason = v.reason;
+		first = false;
+	}
+	return reason;
+}
+
+static void proxyarp_note_route(struct proxyarp_decision *d,
+				const struct fib_result *res)
+{
+	d->table = res->table ? res->table->tb_id : 0;
+	d->prefix = res->prefix;
+	d->plen = res->prefixlen;
+	d->oif = res->nhc ? res->nhc->nhc_dev : NULL;
+}
+
+/*
+ * ip_route_input_slow(), net/ipv4/route.c, as arp_process() calls it:
+ * destination the target, source the sender, tos 0, the receiving device
+ * as input interface and the packet's mark, so that policy rules (iif,
+ * fwmark, from, uidrange) and VRF apply as they do for the kernel.
+ */
+static enum proxyarp_reason proxyarp_route(struct sk_buff *skb,
+					   struct in_device *in_dev,
+					   struct proxyarp_decision *d)
+{
+	const struct ip_tunnel_info *tun_info = skb_tunnel_info(skb);
+	struct net_device *dev = in_dev->dev;
+	struct net *net = dev_net(dev);
+	__be32 sip = d->sip, tip = d->tip;
+	struct flow_keys flkeys;
+	struct fib_result res;
+	struct flowi4 fl4 = {
+		.flowi4_iif = dev->ifindex,
+		.flowi4_mark = skb->mark,
+		.flowi4_scope = RT_SCOPE_UNIVERSE,
+		.daddr = tip,
+		.saddr = sip,
+		.flowi4_uid = sock_net_uid(net, NULL),
+	};
+	int err;
+
+	if (tun_info && !(tun_info->mode & IP_TUNNEL_INFO_TX))
+		fl4.flowi4_tun_key.tun_id = tun_info->key.tun_id;
+
+	if (ipv4_is_multicast(sip) || ipv4_is_lbcast(sip) ||
+	    ipv4_is_zeronet(sip))
+		return PROXYARP_REASON_MARTIAN_SOURCE;
+	/* A limited broadcast target goes to brd_input, invalid for ARP. */
+	if (ipv4_is_lbcast(tip) || ipv4_is_zeronet(tip))
+		return PROXYARP_REASON_MARTIAN_TARGET;
+	if (ipv4_is_loopback(tip)) {
+		if (!IN_DEV_NET_ROUTE_LOCALNET(in_dev, net))
+			return PROXYARP_REASON_MARTIAN_TARGET;
+	} else if (ipv4_is_loopback(sip)) {
+		if (!IN_DEV_NET_ROUTE_LOCALNET(in_dev, net))
+			return PROXYARP_REASON_MARTIAN_SOURCE;
+	}
+
+	fib4_rules_early_flow_dissect(net, skb, &fl4, &flkeys);
+	err = fib_lookup(net, &fl4, &res, 0);
+	if (err)
+		return err == -ENETUNREACH ? PROXYARP_REASON_NO_ROUTE :
+					     PROXYARP_REASON_NOT_UNICAST;
+	proxyarp_note_route(d, &res);
+
+	if (res.type == RTN_LOCAL)
+		return PROXYARP_REASON_LOCAL;
+	/* Broadcast routes, forwarded or not, never make a proxy reply. */
+	if (res.type == RTN_BROADCAST)
+		return PROXYARP_REASON_NOT_UNICAST;
+	if (!IN_DEV_FORWARD(in_dev))
+		return PROXYARP_REASON_FORWARDING_OFF;
+	if (res.type != RTN_UNICAST)
+		return PROXYARP_REASON_NOT_UNICAST;
+	return proxyarp_route_nexthops(skb, in_dev, &res, d);
+}
+
+/* The safety knobs: they only ever refuse what routing would answer. */
+static enum proxyarp_reason proxyarp_knobs(const struct proxyarp_conf *conf,
+					   const struct proxyarp_decision *d)
+{
+	if (d->plen == 0 &&
+	    READ_ONCE(conf->val[PROXYARP_KNOB_IGNORE_DEFAULT_ROUTE]))
+		return PROXYARP_REASON_DEFAULT_ROUTE;
+	if (d->plen < READ_ONCE(conf->val[PROXYARP_KNOB_MIN_PREFIXLEN]))
+		return PROXYARP_REASON_SHORT_PREFIX;
+	return PROXYARP_REASON_PROXIED;
+}
+
+/**
+ * proxyarp_decide - decide whether to answer an ARP request by proxy
+ * @skb: the request, as NF_ARP_IN sees it
+ * @in_dev: the receiving device's IPv4 state
+ * @conf: the receiving device's tunables
+ * @d: the parsed request (dev, sip, tip, sha); receives the decision
+ */
+void proxyarp_decide(struct sk_buff *skb, struct in_device *in_dev,
+		     const struct proxyarp_conf *conf,
+		     struct proxyarp_decision *d)
+{
+	enum proxyarp_reason reason;
+
+	/* arp_process(): a DAD probe is answered for local targets only. */
+	if (!d->sip)
+		reason = PROXYARP_REASON_DAD;
+	/* arp_process() drops requests for multicast and loopback. */
+	else if (ipv4_is_multicast(d->tip) ||
+		 (!IN_DEV_ROUTE_LOCALNET(in_dev) && ipv4_is_loopback(d->tip)))
+		reason = PROXYARP_REASON_MARTIAN_TARGET;
+	else
+		reason = proxyarp_route(skb, in_dev, d);
+
+	if (reason == PROXYARP_REASON_PROXIED)
+		reason = proxyarp_knobs(conf, d);
+
+	d->reason = reason;
+	d->verdict = proxyarp_reason_replies(reason) ? PROXYARP_VERDICT_REPLY :
+						       PROXYARP_VERDICT_IGNORE;
+}

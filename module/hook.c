@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The NF_ARP_IN hook: read the request, decide, trace, act.
+ *
+ * mode 1 (on): the module owns proxy answers on the device.  A request
+ * it answers is consumed, so the kernel never answers it too.  A request
+ * it refuses and the kernel would have proxied is consumed as well, so
+ * the kernel's own proxy_arp cannot answer it; every other request goes
+ * on to arp_process() untouched.  mode 2 (audit): decide and trace only.
+ */
+
+#include <linux/if_arp.h>
+#include <linux/inetdevice.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_arp.h>
+#include <net/arp.h>
+#include <net/dst_metadata.h>
+#include <net/ip_tunnels.h>
+#include <net/neighbour.h>
+#include <net/route.h>
+
+#include "proxyarp.h"
+#include <trace/events/proxyarp.h>
+
+/* An Ethernet/IPv4 ARP packet, as on the wire. */
+struct proxyarp_arp_eth {
+	struct arphdr hdr;
+	u8 sha[ETH_ALEN];
+	__be32 sip;
+	u8 tha[ETH_ALEN];
+	__be32 tip;
+} __packed;
+
+/*
+ * arp_rcv() has checked the lengths against the device; check again what
+ * this hook relies on, on a copy if the packet is not linear.
+ */
+static bool proxyarp_parse(const struct sk_buff *skb,
+			   const struct net_device *dev,
+			   struct proxyarp_decision *d)
+{
+	const struct proxyarp_arp_eth *arp;
+	struct proxyarp_arp_eth _arp;
+
+	if (dev->type != ARPHRD_ETHER || dev->addr_len != ETH_ALEN)
+		return false;
+	arp = skb_header_pointer(skb, skb_network_offset(skb), sizeof(_arp),
+				 &_arp);
+	if (!arp)
+		return false;
+	/* As arp_process(): Ethernet accepts hardware types 1 and 6. */
+	if ((arp->hdr.ar_hrd != htons(ARPHRD_ETHER) &&
+	     arp->hdr.ar_hrd != htons(ARPHRD_IEEE802)) ||
+	    arp->hdr.ar_pro != htons(ETH_P_IP) ||
+	    arp->hdr.ar_hln != ETH_ALEN || arp->hdr.ar_pln != 4 ||
+	    arp->hdr.ar_op != htons(ARPOP_REQUEST))
+		return false;
+
+	d->dev = dev;
+	d->sip = arp->sip;
+	d->tip = arp->tip;
+	ether_addr_copy(d->sha, arp->sha);
+	return true;
+}
+
+/*
+ * What arp_process() does when it proxies: learn the asker
+ * (neigh_event_ns()), then send arp_send_dst()'s reply, carrying the
+ * request's tunnel metadata back when it came with some.
+ */
+static void proxyarp_reply(struct sk_buff *skb, struct net_device *dev,
+			   struct proxyarp_decision *d)
+{
+	struct metadata_dst *md_dst = skb_metadata_dst(skb);
+	struct neighbour *n;
+	struct sk_buff *reply;
+
+	n = neigh_event_ns(&arp_tbl, d->sha, &d->sip, dev);
+	if (n)
+		neigh_release(n);
+
+	reply = arp_create(ARPOP_REPLY, ETH_P_ARP, d->sip, dev, d->tip,
+			   d->sha, dev->dev_addr, d->sha);
+	if (!reply)
+		return;
+	if (md_dst) {
+		md_dst = iptunnel_metadata_reply(md_dst, GFP_ATOMIC);
+		if (md_dst)
+			skb_dst_set(reply, &md_dst->dst);
+	}
+	arp_xmit(reply);
+}
+
+/* arp_accept(), net/ipv4/arp.c */
+static bool proxyarp_arp_accept(struct in_device *in_dev, __be32 sip)
+{
+	switch (IN_DEV_ARP_ACCEPT(in_dev)) {
+	case 1:
+		return true;
+	case 2:
+		return inet_confirm_addr(dev_net(in_dev->dev), in_dev, sip, 0,
+					 RT_SCOPE_LINK);
+	default:
+		return false;
+	}
+}
+
+/*
+ * A request the kernel would have proxied is refused, so it must not
+ * reach arp_process().  Do for the asker what arp_process() does after
+ * any request it does not answer ("Update our ARP tables"): refresh an
+ * entry that exists, or create one from a gratuitous request when
+ * arp_accept says so.
+ */
+static void proxyarp_note_asker(struct in_device *in_dev,
+				struct proxyarp_decision *d)
+{
+	struct net_device *dev = in_dev->dev;
+	bool accept = proxyarp_arp_accept(in_dev, d->sip);
+	bool is_garp = false;
+	struct neighbour *n;
+	bool override;
+
+	n = __neigh_lookup(&arp_tbl, &d->sip, dev, 0);
+	if ((n || accept) && d->sip == d->tip)
+		is_garp = inet_addr_type_dev_table(dev_net(dev), dev,
+						   d->sip) == RTN_UNICAST;
+	if (!n && accept && is_garp)
+		n = __neigh_lookup(&arp_tbl, &d->sip, dev, 1);
+	if (!n)
+		return;
+
+	override = time_after(jiffies,
+			      n->updated + NEIGH_VAR(n->parms, LOCKTIME)) ||
+		   is_garp;
+	neigh_update(n, d->sha, NUD_STALE,
+		     override ? NEIGH_UPDATE_F_OVERRIDE : 0, 0);
+	neigh_release(n);
+}
+
+static unsigned int proxyarp_arp_in(void *priv, struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	struct net_device *dev = state->in;
+	struct proxyarp_decision d = {};
+	struct proxyarp_dev *pdev;
+	struct in_device *in_dev;
+	int mode;
+
+	pdev = proxyarp_dev_get_rcu(dev);
+	if (!pdev)
+		return NF_ACCEPT;
+	mode = READ_ONCE(pdev->conf.val[PROXYARP_KNOB_MODE]);
+	if (mode == PROXYARP_MODE_OFF)
+		return NF_ACCEPT;
+	in_dev = __in_dev_get_rcu(dev);
+	if (!in_dev || !proxyarp_parse(skb, dev, &d))
+		return NF_ACCEPT;
+
+	d.mode = mode;
+	proxyarp_decide(skb, in_dev, &pdev->conf, &d);
+	trace_proxyarp_decision(&d);
+
+	if (mode != PROXYARP_MODE_ON)
+		return NF_ACCEPT;
+	if (d.verdict == PROXYARP_VERDICT_REPLY)
+		proxyarp_reply(skb, dev, &d);
+	else if (d.kernel_proxies)
+		proxyarp_note_asker(in_dev, &d);
+	else
+		return NF_ACCEPT;
+	consume_skb(skb);
+	return NF_STOLEN;
+}
+
+/*
+ * Last in NF_ARP_IN, where arp_process() would be: arptables and
+ * nftables arp rules see a request before the module answers it.
+ */
+static const struct nf_hook_ops proxyarp_nf_ops[] = {
+	{
+		.hook = proxyarp_arp_in,
+		.pf = NFPROTO_ARP,
+		.hooknum = NF_ARP_IN,
+		.priority = INT_MAX,
+	},
+};
+
+int proxyarp_hooks_register(struct net *net)
+{
+	return nf_register_net_hooks(net, proxyarp_nf_ops,
+				     ARRAY_SIZE(proxyarp_nf_ops));
+}
+
+void proxyarp_hooks_unregister(struct net *net)
+{
+	nf_unregister_net_hooks(net, proxyarp_nf_ops,
+				ARRAY_SIZE(proxyarp_nf_ops));
+}

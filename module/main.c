@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * proxyarp: route-aware proxy ARP with safety knobs, per device, in
+ * every network namespace.  See README.md for the decision rules.
+ */
+
+#include <linux/module.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "proxyarp.h"
+#include "version.h"
+
+static unsigned int proxyarp_net_id __read_mostly;
+
+struct proxyarp_net *proxyarp_pernet(const struct net *net)
+{
+	return net_generic(net, proxyarp_net_id);
+}
+
+static int __net_init proxyarp_net_init(struct net *net)
+{
+	struct proxyarp_net *pn = proxyarp_pernet(net);
+	int err = -ENOMEM;
+
+	proxyarp_conf_init(&pn->all);
+	proxyarp_conf_init(&pn->dflt);
+	xa_init(&pn->devs);
+
+	pn->all_sysctl = proxyarp_sysctl_register(net, "all", &pn->all);
+	if (!pn->all_sysctl)
+		goto err;
+	pn->dflt_sysctl = proxyarp_sysctl_register(net, "default", &pn->dflt);
+	if (!pn->dflt_sysctl)
+		goto err_all;
+	err = proxyarp_hooks_register(net);
+	if (err)
+		goto err_dflt;
+	return 0;
+
+err_dflt:
+	proxyarp_sysctl_unregister(pn->dflt_sysctl);
+err_all:
+	proxyarp_sysctl_unregister(pn->all_sysctl);
+err:
+	return err;
+}
+
+/*
+ * Subsystem exits run after the device exits: every device has left the
+ * namespace by now, and the notifier has emptied the xarray.
+ */
+static void __net_exit proxyarp_net_exit(struct net *net)
+{
+	struct proxyarp_net *pn = proxyarp_pernet(net);
+
+	proxyarp_hooks_unregister(net);
+	proxyarp_sysctl_unregister(pn->dflt_sysctl);
+	proxyarp_sysctl_unregister(pn->all_sysctl);
+	WARN_ON_ONCE(!xa_empty(&pn->devs));
+	xa_destroy(&pn->devs);
+}
+
+static struct pernet_operations proxyarp_net_ops = {
+	.init = proxyarp_net_init,
+	.exit = proxyarp_net_exit,
+	.id = &proxyarp_net_id,
+	.size = sizeof(struct proxyarp_net),
+};
+
+static int __init proxyarp_init(void)
+{
+	int err;
+
+	err = register_pernet_subsys(&proxyarp_net_ops);
+	if (err)
+		return err;
+	err = proxyarp_device_init();
+	if (err)
+		goto err_pernet;
+	pr_info("route-aware proxy ARP loaded\n");
+	return 0;
+
+err_pernet:
+	unregister_pernet_subsys(&proxyarp_net_ops);
+	return err;
+}
+
+/*
+ * Devices first (their state and sysctl directories go), then the
+ * namespaces (hooks, "all" and "default").  Per-device state is freed
+ * with kfree_rcu(), which calls no module code, and
+ * nf_unregister_net_hooks() waits for running hooks: nothing of the
+ * module runs after this returns.
+ */
+static void __exit proxyarp_exit(void)
+{
+	proxyarp_device_exit();
+	unregister_pernet_subsys(&proxyarp_net_ops);
+}
+
+module_init(proxyarp_init);
+module_exit(proxyarp_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Route-aware proxy ARP with per-device safety knobs");
+MODULE_AUTHOR("proxyarp developers");
+MODULE_VERSION(PROXYARP_VERSION);

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * proxyarp: route-aware proxy ARP in an NF_ARP_IN hook.
+ *
+ * Objects and their lifetimes:
+ *
+ *  - struct proxyarp_net, one per network namespace (net_generic), holds
+ *    the "all" and "default" configurations, their sysctl tables and an
+ *    xarray of per-device state keyed by ifindex.
+ *  - struct proxyarp_dev, one per registered net_device, created and
+ *    destroyed by the netdevice notifier under RTNL.  The hook finds it
+ *    under RCU (netfilter hooks run in an RCU read-side section); it is
+ *    removed from the xarray before its sysctl table is unregistered and
+ *    freed with kfree_rcu(), so a hook that still sees it reads valid
+ *    memory.  It takes no reference on the net_device: it never outlives
+ *    the device's registration.
+ */
+#ifndef _PROXYARP_H
+#define _PROXYARP_H
+
+#include <linux/if_ether.h>
+#include <linux/netdevice.h>
+#include <linux/xarray.h>
+#include <uapi/linux/proxyarp.h>
+
+#include "compat.h"
+
+enum proxyarp_knob {
+	PROXYARP_KNOB_MODE,
+	PROXYARP_KNOB_IGNORE_DEFAULT_ROUTE,
+	PROXYARP_KNOB_MIN_PREFIXLEN,
+	__PROXYARP_KNOB_MAX,
+};
+
+/* One set of tunables: a device's, "all" or "default". */
+struct proxyarp_conf {
+	int val[__PROXYARP_KNOB_MAX];
+};
+
+struct proxyarp_dev {
+	struct proxyarp_conf conf;
+	struct ctl_table_header *sysctl;
+	char name[IFNAMSIZ];		/* the name sysctl knows it by */
+	struct rcu_head rcu;
+};
+
+struct proxyarp_net {
+	struct proxyarp_conf all;
+	struct proxyarp_conf dflt;
+	struct ctl_table_header *all_sysctl;
+	struct ctl_table_header *dflt_sysctl;
+	struct xarray devs;		/* ifindex -> struct proxyarp_dev */
+};
+
+/* What was asked, what was found, and what was decided. */
+struct proxyarp_decision {
+	const struct net_device *dev;	/* receiving device */
+	const struct net_device *oif;	/* nexthop device, NULL: no route */
+	__be32 sip;
+	__be32 tip;
+	__be32 prefix;			/* matched route */
+	u32 table;			/* 0: no route matched */
+	u8 plen;
+	u8 sha[ETH_ALEN];
+	u8 mode;
+	u8 verdict;
+	u8 reason;
+	bool kernel_proxies;		/* the kernel itself would answer */
+};
+
+/* main.c */
+struct proxyarp_net *proxyarp_pernet(const struct net *net);
+
+/* device.c */
+int proxyarp_device_init(void);
+void proxyarp_device_exit(void);
+struct proxyarp_dev *proxyarp_dev_get_rcu(const struct net_device *dev);
+void proxyarp_conf_set_all(struct proxyarp_net *pn, int knob, int val);
+
+/* sysctl.c */
+struct ctl_table_header *proxyarp_sysctl_register(struct net *net,
+						  const char *name,
+						  struct proxyarp_conf *conf);
+void proxyarp_sysctl_unregister(struct ctl_table_header *hdr);
+void proxyarp_conf_init(struct proxyarp_conf *conf);
+
+/* decision.c */
+void proxyarp_decide(struct sk_buff *skb, struct in_device *in_dev,
+		     const struct proxyarp_conf *conf,
+		     struct proxyarp_decision *d);
+
+/* hook.c */
+int proxyarp_hooks_register(struct net *net);
+void proxyarp_hooks_unregister(struct net *net);
+
+#endif /* _PROXYARP_H */
