@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * arpq: ask ARP questions in bulk and collect the answers.
+ *
+ * Sends crafted ARP packets out of one interface through a raw packet
+ * socket (any sender/target IP and MAC, broadcast or unicast, any opcode,
+ * any header field, any length) at a chosen rate, and prints every ARP
+ * reply that comes back for one of the targets, with its delay.
+ *
+ *   arpq -i IFACE [options] TARGET...
+ *
+ * Output, one line a reply, then a summary:
+ *   reply TARGET is-at MAC us=DELAY
+ *   sent N replies M
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+struct arp_eth {
+	uint16_t hrd, pro;
+	uint8_t hln, pln;
+	uint16_t op;
+	uint8_t sha[6];
+	uint8_t sip[4];
+	uint8_t tha[6];
+	uint8_t tip[4];
+} __attribute__((packed));
+
+struct frame {
+	uint8_t dst[6], src[6];
+	uint16_t type;
+	struct arp_eth arp;
+	uint8_t pad[18];
+} __attribute__((packed));
+
+struct target {
+	struct in_addr ip;
+	uint64_t sent_ns;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void die(const char *msg)
+{
+	perror(msg);
+	exit(2);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: arpq -i IFACE [options] TARGET...\n"
+		"  -s IP     sender IP (default 0.0.0.0)\n"
+		"  -S MAC    sender MAC in the ARP body (default: IFACE's)\n"
+		"  -E MAC    Ethernet source (default: the sender MAC)\n"
+		"  -d MAC    Ethernet destination (default: broadcast)\n"
+		"  -T MAC    target MAC in the ARP body (default: zero)\n"
+		"  -o OP     opcode (default 1, request)\n"
+		"  -c N      send the whole target list N times (default 1)\n"
+		"  -r RATE   packets per second (default: as fast as possible)\n"
+		"  -w MS     wait for replies after the last packet (default 300)\n"
+		"  -H N -P N -L N -l N   ARP hrd, pro, hln, pln fields\n"
+		"  -n BYTES  frame length to send (truncate or pad)\n"
+		"  -f FILE   read targets from FILE, one a line\n"
+		"  -q        print the summary only\n");
+	exit(2);
+}
+
+static void parse_mac(const char *s, uint8_t *mac)
+{
+	if (sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],
+		   &mac[2], &mac[3], &mac[4], &mac[5]) != 6) {
+		fprintf(stderr, "arpq: bad MAC %s\n", s);
+		exit(2);
+	}
+}
+
+static struct target *targets;
+static size_t ntargets, cap;
+
+static void add_target(const char *s)
+{
+	if (ntargets == cap) {
+		cap = cap ? cap * 2 : 64;
+		targets = realloc(targets, cap * sizeof(*targets));
+		if (!targets)
+			die("realloc");
+	}
+	if (inet_pton(AF_INET, s, &targets[ntargets].ip) != 1) {
+		fprintf(stderr, "arpq: bad target %s\n", s);
+		exit(2);
+	}
+	targets[ntargets++].sent_ns = 0;
+}
+
+static void read_targets(const char *path)
+{
+	char line[64];
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		die(path);
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, " \t\r\n")] = 0;
+		if (line[0])
+			add_target(line);
+	}
+	fclose(f);
+}
+
+/* A reply for one of our targets: print it with its delay. */
+static int handle_reply(const struct frame *fr, ssize_t len, int quiet)
+{
+	const struct arp_eth *a = &fr->arp;
+	char ip[INET_ADDRSTRLEN];
+	size_t i;
+
+	if (len < (ssize_t)(14 + sizeof(*a)) || fr->type != htons(ETH_P_ARP) ||
+	    a->op != htons(2) || a->pro != htons(ETH_P_IP) || a->hln != 6 ||
+	    a->pln != 4)
+		return 0;
+	for (i = 0; i < ntargets; i++) {
+		if (memcmp(&targets[i].ip, a->sip, 4))
+			continue;
+		if (!quiet) {
+			inet_ntop(AF_INET, a->sip, ip, sizeof(ip));
+			printf("reply %s is-at %02x:%02x:%02x:%02x:%02x:%02x us=%llu\n",
+			       ip, a->sha[0], a->sha[1], a->sha[2], a->sha[3],
+			       a->sha[4], a->sha[5],
+			       (unsigned long long)(now_ns() -
+						    targets[i].sent_ns) / 1000);
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* Collect replies until @deadline (CLOCK_MONOTONIC, ns). */
+static long receive(int fd, uint64_t deadline, int quiet)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct frame fr;
+	uint64_t now;
+	long n = 0;
+	ssize_t len;
+
+	for (;;) {
+		now = now_ns();
+		if (poll(&pfd, 1, now >= deadline ? 0 :
+			 (int)((deadline - now + 999999) / 1000000)) <= 0)
+			break;
+		while ((len = recv(fd, &fr, sizeof(fr), MSG_DONTWAIT)) > 0)
+			n += handle_reply(&fr, len, quiet);
+		if (now_ns() >= deadline)
+			break;
+	}
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	int hrd = 1, pro = ETH_P_IP, hln = 6, pln = 4, op = 1;
+	int sha_set = 0, esrc_set = 0, wait_ms = 300, quiet = 0;
+	long count = 1, rate = 0, sent = 0, replies = 0;
+	uint8_t sha[6], esrc[6], dmac[6], tha[6] = { 0 };
+	struct in_addr sip = { 0 };
+	const char *ifname = NULL;
+	size_t frame_len = 42;
+	struct sockaddr_ll ll = { 0 };
+	struct ifreq ifr = { 0 };
+	uint64_t start, next;
+	struct frame fr;
+	int fd, c;
+	long i;
+
+	memcpy(dmac, bcast, 6);
+	while ((c = getopt(argc, argv, "i:s:S:E:d:T:o:c:r:w:H:P:L:l:n:f:q")) != -1) {
+		switch (c) {
+		case 'i': ifname = optarg; break;
+		case 's':
+			if (inet_pton(AF_INET, optarg, &sip) != 1)
+				usage();
+			break;
+		case 'S': parse_mac(optarg, sha); sha_set = 1; break;
+		case 'E': parse_mac(optarg, esrc); esrc_set = 1; break;
+		case 'd': parse_mac(optarg, dmac); break;
+		case 'T': parse_mac(optarg, tha); break;
+		case 'o': op = atoi(optarg); break;
+		case 'c': count = atol(optarg); break;
+		case 'r': rate = atol(optarg); break;
+		case 'w': wait_ms = atoi(optarg); break;
+		case 'H': hrd = atoi(optarg); break;
+		case 'P': pro = strtol(optarg, NULL, 0); break;
+		case 'L': hln = atoi(optarg); break;
+		case 'l': pln = atoi(optarg); break;
+		case 'n': frame_len = atoi(optarg); break;
+		case 'f': read_targets(optarg); break;
+		case 'q': quiet = 1; break;
+		default: usage();
+		}
+	}
+	for (; optind < argc; optind++)
+		add_target(argv[optind]);
+	if (!ifname || !ntargets || frame_len < 14 || frame_len > sizeof(fr))
+		usage();
+
+	fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ARP));
+	if (fd < 0)
+		die("socket");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		die(ifname);
+	if (!sha_set)
+		memcpy(sha, ifr.ifr_hwaddr.sa_data, 6);
+	if (!esrc_set)
+		memcpy(esrc, sha, 6);
+	ll.sll_family = AF_PACKET;
+	ll.sll_protocol = htons(ETH_P_ARP);
+	ll.sll_ifindex = if_nametoindex(ifname);
+	if (!ll.sll_ifindex || bind(fd, (struct sockaddr *)&ll, sizeof(ll)) < 0)
+		die("bind");
+
+	memset(&fr, 0, sizeof(fr));
+	memcpy(fr.dst, dmac, 6);
+	memcpy(fr.src, esrc, 6);
+	fr.type = htons(ETH_P_ARP);
+	fr.arp.hrd = htons(hrd);
+	fr.arp.pro = htons(pro);
+	fr.arp.hln = hln;
+	fr.arp.pln = pln;
+	fr.arp.op = htons(op);
+	memcpy(fr.arp.sha, sha, 6);
+	memcpy(fr.arp.sip, &sip, 4);
+	memcpy(fr.arp.tha, tha, 6);
+
+	start = next = now_ns();
+	for (i = 0; i < count * (long)ntargets; i++) {
+		struct target *t = &targets[i % ntargets];
+
+		memcpy(fr.arp.tip, &t->ip, 4);
+		if (rate) {
+			replies += receive(fd, next, quiet);
+			next = start + (uint64_t)(i + 1) * 1000000000ull / rate;
+		}
+		t->sent_ns = now_ns();
+		if (send(fd, &fr, frame_len, 0) < 0) {
+			if (errno == ENOBUFS || errno == EAGAIN) {
+				i--;
+				continue;
+			}
+			die("send");
+		}
+		sent++;
+		replies += receive(fd, 0, quiet);
+	}
+	replies += receive(fd, now_ns() + (uint64_t)wait_ms * 1000000ull,
+			   quiet);
+	printf("sent %ld replies %ld\n", sent, replies);
+	return 0;
+}
