@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+#   make [KVER=release]   build module/proxyarp.ko (default: running kernel)
+#   make check            everything, in guests booting Debian's 6.1 and 6.12
+#   make deps             install what the checks need (apt, as root)
+#   make style            checkpatch --strict, sparse, shellcheck only
+#   make vmshell KVER=... a root shell in a guest booting that kernel
+#   make install          install into /lib/modules/$(KVER), then depmod
+#   make dkms-install     dkms add/build/install for every kernel with headers
+#   make dkms-uninstall   and remove it again
+
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+VERSION := $(shell sed -n 's/^\#define PROXYARP_VERSION "\(.*\)"/\1/p' module/version.h)
+
+all: module
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+install: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(KVER)
+
+dkms-install:
+	dkms remove proxyarp/$(VERSION) --all >/dev/null 2>&1 || true
+	rm -rf /usr/src/proxyarp-$(VERSION)
+	mkdir -p /usr/src/proxyarp-$(VERSION)
+	cp -r Kbuild Makefile dkms.conf module include /usr/src/proxyarp-$(VERSION)/
+	dkms add proxyarp/$(VERSION)
+	dkms autoinstall --all 2>/dev/null || \
+		for k in $$(ls /lib/modules); do \
+			[ -d /lib/modules/$$k/build ] || continue; \
+			dkms install proxyarp/$(VERSION) -k $$k || exit 1; \
+		done
+
+dkms-uninstall:
+	dkms remove proxyarp/$(VERSION) --all
+	rm -rf /usr/src/proxyarp-$(VERSION)
+
+deps:
+	scripts/deps
+
+check:
+	scripts/check
+
+style:
+	scripts/check --style-only
+
+vmshell:
+	scripts/vmtest -k $(KVER) -- bash
+
+.PHONY: all module clean install dkms-install dkms-uninstall deps check style vmshell

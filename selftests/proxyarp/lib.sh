@@ -1,0 +1,213 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared helpers for the proxyarp selftests, after
+# tools/testing/selftests/net/lib.sh: namespaces made and removed for
+# each script, log_test with TAP output, polling instead of sleeping.
+
+# shellcheck disable=SC2034 # the exit codes are for the scripts
+ksft_pass=0
+ksft_fail=1
+ksft_skip=4
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PROXYARP_KO=${PROXYARP_KO:-$TOP/.build/$(uname -r)/module/proxyarp.ko}
+ARPQ=${ARPQ:-$TOP/tools/arpq}
+TRACEFS=/sys/kernel/tracing
+UAPI=$TOP/include/uapi/linux/proxyarp.h
+
+ret=$ksft_pass
+ntest=0
+NS_LIST=()
+TRACE_INSTANCE=
+
+log_test() {
+	local rc=$1
+	shift
+
+	ntest=$((ntest + 1))
+	if [ "$rc" -eq 0 ]; then
+		echo "ok $ntest $*"
+	else
+		echo "not ok $ntest $*"
+		ret=$ksft_fail
+	fi
+}
+
+log_skip() {
+	ntest=$((ntest + 1))
+	echo "ok $ntest # SKIP $*"
+}
+
+# check_eq GOT WANT DESCRIPTION
+check_eq() {
+	local got=$1 want=$2
+
+	shift 2
+	if [ "$got" = "$want" ]; then
+		log_test 0 "$*"
+	else
+		echo "# got '$got', want '$want'"
+		log_test 1 "$*"
+	fi
+}
+
+# check_match TEXT EXTENDED-REGEX DESCRIPTION
+check_match() {
+	local text=$1 re=$2
+
+	shift 2
+	if grep -qE -- "$re" <<<"$text"; then
+		log_test 0 "$*"
+	else
+		echo "# '$text' does not match /$re/"
+		log_test 1 "$*"
+	fi
+}
+
+# busywait TIMEOUT_MS COMMAND...: run COMMAND until it succeeds.
+busywait() {
+	local timeout=$1 start
+
+	shift
+	start=$(date +%s%3N)
+	until "$@"; do
+		if [ $(($(date +%s%3N) - start)) -ge "$timeout" ]; then
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# setup_ns VAR...: create a namespace for each VAR, named uniquely.
+setup_ns() {
+	local var name
+
+	for var in "$@"; do
+		name=$var-$(mktemp -u XXXXXX)
+		ip netns add "$name" || return 1
+		ip -n "$name" link set lo up
+		NS_LIST+=("$name")
+		printf -v "$var" '%s' "$name"
+	done
+}
+
+cleanup_ns() {
+	local ns
+
+	for ns in "${NS_LIST[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	NS_LIST=()
+}
+
+cleanup() {
+	cleanup_ns
+	if [ -n "$TRACE_INSTANCE" ]; then
+		echo 0 >"$TRACE_INSTANCE/events/proxyarp/enable" 2>/dev/null
+		rmdir "$TRACE_INSTANCE" 2>/dev/null
+	fi
+}
+
+# Scripts call this last: exit with the kselftest code.
+finish() {
+	echo "1..$ntest"
+	exit "$ret"
+}
+
+require_root() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "# SKIP: must run as root"
+		exit "$ksft_skip"
+	fi
+}
+
+require_cmd() {
+	local cmd
+
+	for cmd in "$@"; do
+		if ! command -v "$cmd" >/dev/null; then
+			echo "# SKIP: $cmd not found"
+			exit "$ksft_skip"
+		fi
+	done
+}
+
+module_loaded() {
+	[ -d /sys/module/proxyarp ]
+}
+
+# Load the module under test unless it is loaded already.
+module_load() {
+	module_loaded && return 0
+	if [ ! -r "$PROXYARP_KO" ]; then
+		echo "# no module at $PROXYARP_KO (build it, or set PROXYARP_KO)"
+		return 1
+	fi
+	insmod "$PROXYARP_KO"
+}
+
+module_unload() {
+	module_loaded || return 0
+	rmmod proxyarp
+}
+
+# pa NS DEV KNOB [VALUE]: read or write net.proxyarp.conf.DEV.KNOB in NS.
+pa() {
+	local f=/proc/sys/net/proxyarp/conf/$2/$3
+
+	if [ $# -eq 4 ]; then
+		ip netns exec "$1" bash -c "echo '$4' >$f" 2>/dev/null
+	else
+		ip netns exec "$1" cat "$f"
+	fi
+}
+
+# ipv4 NS DEV KNOB VALUE: set net.ipv4.conf.DEV.KNOB in NS.
+ipv4() {
+	ip netns exec "$1" bash -c "echo '$4' >/proc/sys/net/ipv4/conf/$2/$3"
+}
+
+# ask NS DEV SIP TARGET [ARPQ OPTIONS...]: the replies, one line each:
+# "reply TARGET is-at MAC us=DELAY".
+ask() {
+	local ns=$1 dev=$2 sip=$3 tip=$4
+
+	shift 4
+	ip netns exec "$ns" "$ARPQ" -i "$dev" -s "$sip" -w "${ASK_WAIT_MS:-300}" \
+		"$@" "$tip" | grep '^reply'
+}
+
+# answer NS DEV SIP TARGET: the MACs that answered, space separated.
+answer() {
+	ask "$@" | awk '{ print $4 }' | xargs
+}
+
+mac_of() {
+	ip -n "$1" -o link show dev "$2" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'
+}
+
+# Decision events go to a tracefs instance of the script's own.
+trace_start() {
+	if [ ! -d "$TRACEFS/events/proxyarp" ]; then
+		echo "# no proxyarp tracepoint in $TRACEFS"
+		return 1
+	fi
+	if [ -z "$TRACE_INSTANCE" ]; then
+		TRACE_INSTANCE=$TRACEFS/instances/proxyarp-$$
+		mkdir "$TRACE_INSTANCE" || return 1
+	fi
+	echo 0 >"$TRACE_INSTANCE/events/proxyarp/enable"
+	echo >"$TRACE_INSTANCE/trace"
+	echo 1 >"$TRACE_INSTANCE/events/proxyarp/enable"
+}
+
+# The decision lines traced since trace_start, "dev=..." onwards.
+trace_lines() {
+	sed -n 's/.*proxyarp_decision: //p' "$TRACE_INSTANCE/trace"
+}
+
+# enum_value NAME: the value of an enumerator in the uapi header.
+enum_value() {
+	sed -n "s/^[[:space:]]*$1 = \([0-9]*\),.*/\1/p" "$UAPI"
+}

@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Loading and unloading with requests flowing, and what unloading leaves:
+# no sysctl tree, no tracepoint, and the kernel's own proxy_arp back at
+# once.  The module is loaded again at the end.
+#
+#  lan                 node
+# +---------+        +-------------------------------------------+
+# | vl0     |--------| vlan0: mode 1, kernel proxy_arp 1,         |
+# +---------+        |        proxy_delay 0                      |
+#                    | up0 (dummy): default route                |
+#                    +-------------------------------------------+
+
+source "$(dirname "$0")/lib.sh"
+
+# Namespaces, named by setup_ns.
+node="" lan=""
+
+CYCLES=${PROXYARP_LOAD_CYCLES:-50}
+
+setup() {
+	setup_ns node lan || return 1
+	ip -n "$node" link add vlan0 type veth peer name vl0 netns "$lan"
+	ip -n "$node" link add up0 type dummy
+	ip -n "$lan" link set vl0 up
+	ip -n "$node" link set vlan0 up
+	ip -n "$node" link set up0 up
+	ip -n "$node" route add default dev up0
+	ipv4 "$node" all forwarding 1
+	ipv4 "$node" vlan0 proxy_arp 1
+	ip netns exec "$node" bash -c 'echo 0 >/proc/sys/net/ipv4/neigh/vlan0/proxy_delay'
+}
+
+test_cycles() {
+	local flood i ok=0
+
+	ip netns exec "$lan" "$ARPQ" -i vl0 -s 192.0.2.1 -r 2000 -c 1000000 \
+		-w 0 -q 192.0.2.10 192.0.2.11 192.0.2.12 >/dev/null &
+	flood=$!
+	for i in $(seq "$CYCLES"); do
+		if ! module_load || ! pa "$node" vlan0 mode 1 || ! module_unload; then
+			break
+		fi
+		ok=$i
+	done
+	kill "$flood"
+	wait "$flood" 2>/dev/null
+	check_eq "$ok" "$CYCLES" "$CYCLES load/unload cycles with requests flowing"
+}
+
+test_unloaded() {
+	module_load
+	pa "$node" vlan0 mode 1
+	check_eq "$(answer "$lan" vl0 192.0.2.1 192.0.2.77)" "" \
+		"loaded, mode 1: the default route is not proxied"
+	module_unload
+	check_eq "$(answer "$lan" vl0 192.0.2.1 192.0.2.77)" "$(mac_of "$node" vlan0)" \
+		"unloaded: the kernel's proxy_arp answers again at once"
+	[ ! -e /proc/sys/net/proxyarp ] && ! ip netns exec "$node" test -e /proc/sys/net/proxyarp
+	log_test $? "unloaded: no /proc/sys/net/proxyarp in any namespace"
+	[ ! -e "$TRACEFS/events/proxyarp" ]
+	log_test $? "unloaded: no proxyarp tracepoint"
+	module_load
+	log_test $? "loads again"
+	check_eq "$(pa "$node" vlan0 mode)" "0" "a fresh load starts from the defaults"
+}
+
+require_root
+require_cmd ip
+trap cleanup EXIT
+module_load || exit "$ksft_fail"
+setup || exit "$ksft_fail"
+
+test_cycles
+test_unloaded
+finish

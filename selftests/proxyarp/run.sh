@@ -1,0 +1,69 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The suite's runner, after kselftest's runner.sh: TAP version 13, one
+# "ok"/"not ok" per script with the script's own TAP indented by "# ",
+# then the kernel log checked.  The last line counts the subtests:
+#   # proxyarp-summary: pass=N fail=N skip=N
+#
+#   run.sh [TEST...]     (default: TEST_PROGS of the Makefile)
+
+cd "$(dirname "$0")" || exit 1
+
+if [ $# -gt 0 ]; then
+	tests=("$@")
+else
+	read -r -a tests <<<"$(sed -n 's/^TEST_PROGS := //p' Makefile)"
+fi
+
+pass=0
+fail=0
+skip=0
+n=0
+
+echo "TAP version 13"
+echo "1..$((${#tests[@]} + 1))"
+dmesg --clear 2>/dev/null
+
+for t in "${tests[@]}"; do
+	n=$((n + 1))
+	out=$(mktemp)
+	echo "# selftests: proxyarp: $t"
+	timeout "${PROXYARP_TEST_TIMEOUT:-900}" "./$t" >"$out" 2>&1
+	rc=$?
+	sed 's/^/# /' "$out"
+	p=$(grep -cE '^ok [0-9]+ ' "$out")
+	s=$(grep -cE '^ok [0-9]+ .*# SKIP' "$out")
+	f=$(grep -cE '^not ok [0-9]+ ' "$out")
+	pass=$((pass + p - s))
+	skip=$((skip + s))
+	fail=$((fail + f))
+	case $rc in
+	0)
+		echo "ok $n selftests: proxyarp: $t" ;;
+	4)
+		skip=$((skip + 1))
+		echo "ok $n selftests: proxyarp: $t # SKIP $(grep -m1 SKIP "$out" | sed 's/^# SKIP:* *//')" ;;
+	*)
+		# A script that failed before reporting a failure still fails.
+		[ "$f" -gt 0 ] || fail=$((fail + 1))
+		echo "not ok $n selftests: proxyarp: $t # exit=$rc" ;;
+	esac
+	rm -f "$out"
+done
+
+n=$((n + 1))
+splat=$(dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|refcount_t|RCU|stall|KASAN|UBSAN|corruption|circular locking|scheduling while atomic')
+if [ -z "$splat" ]; then
+	pass=$((pass + 1))
+	echo "ok $n kernel log: no warning, oops, BUG, refcount or RCU splat"
+else
+	fail=$((fail + 1))
+	while IFS= read -r l; do
+		echo "# $l"
+	done <<<"$splat"
+	echo "not ok $n kernel log: no warning, oops, BUG, refcount or RCU splat"
+fi
+
+echo "# proxyarp-summary: pass=$pass fail=$fail skip=$skip"
+[ "$fail" -eq 0 ]
