@@ -8,9 +8,10 @@
  * reply that comes back for one of the targets, with its delay.
  *
  *   arpq -i IFACE [options] TARGET...
+ *   arpq -i IFACE [options] -F REQUESTS   (lines: SENDER TARGET [DSTMAC])
  *
  * Output, one line a reply, then a summary:
- *   reply TARGET is-at MAC us=DELAY
+ *   reply TARGET is-at MAC us=DELAY asker=SENDER
  *   sent N replies M
  */
 
@@ -47,8 +48,11 @@ struct frame {
 	uint8_t pad[18];
 } __attribute__((packed));
 
+/* One request: who asks, for what, to which Ethernet destination. */
 struct target {
+	struct in_addr sip;
 	struct in_addr ip;
+	uint8_t dmac[6];
 	uint64_t sent_ns;
 };
 
@@ -82,6 +86,7 @@ static void usage(void)
 		"  -H N -P N -L N -l N   ARP hrd, pro, hln, pln fields\n"
 		"  -n BYTES  frame length to send (truncate or pad)\n"
 		"  -f FILE   read targets from FILE, one a line\n"
+		"  -F FILE   read requests from FILE: SENDER TARGET [DSTMAC]\n"
 		"  -q        print the summary only\n");
 	exit(2);
 }
@@ -98,7 +103,10 @@ static void parse_mac(const char *s, uint8_t *mac)
 static struct target *targets;
 static size_t ntargets, cap;
 
-static void add_target(const char *s)
+static struct in_addr default_sip;
+static uint8_t default_dmac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+static struct target *new_target(void)
 {
 	if (ntargets == cap) {
 		cap = cap ? cap * 2 : 64;
@@ -106,11 +114,45 @@ static void add_target(const char *s)
 		if (!targets)
 			die("realloc");
 	}
-	if (inet_pton(AF_INET, s, &targets[ntargets].ip) != 1) {
+	memset(&targets[ntargets], 0, sizeof(targets[0]));
+	targets[ntargets].sip = default_sip;
+	memcpy(targets[ntargets].dmac, default_dmac, 6);
+	return &targets[ntargets++];
+}
+
+static void add_target(const char *s)
+{
+	struct target *t = new_target();
+
+	if (inet_pton(AF_INET, s, &t->ip) != 1) {
 		fprintf(stderr, "arpq: bad target %s\n", s);
 		exit(2);
 	}
-	targets[ntargets++].sent_ns = 0;
+}
+
+static void read_requests(const char *path)
+{
+	char line[128], sip[32], tip[32], dmac[32];
+	FILE *f = fopen(path, "r");
+	struct target *t;
+	int n;
+
+	if (!f)
+		die(path);
+	while (fgets(line, sizeof(line), f)) {
+		n = sscanf(line, "%31s %31s %31s", sip, tip, dmac);
+		if (n < 2)
+			continue;
+		t = new_target();
+		if (inet_pton(AF_INET, sip, &t->sip) != 1 ||
+		    inet_pton(AF_INET, tip, &t->ip) != 1) {
+			fprintf(stderr, "arpq: bad request %s", line);
+			exit(2);
+		}
+		if (n == 3)
+			parse_mac(dmac, t->dmac);
+	}
+	fclose(f);
 }
 
 static void read_targets(const char *path)
@@ -132,7 +174,7 @@ static void read_targets(const char *path)
 static int handle_reply(const struct frame *fr, ssize_t len, int quiet)
 {
 	const struct arp_eth *a = &fr->arp;
-	char ip[INET_ADDRSTRLEN];
+	char ip[INET_ADDRSTRLEN], asker[INET_ADDRSTRLEN];
 	size_t i;
 
 	if (len < (ssize_t)(14 + sizeof(*a)) || fr->type != htons(ETH_P_ARP) ||
@@ -140,15 +182,18 @@ static int handle_reply(const struct frame *fr, ssize_t len, int quiet)
 	    a->pln != 4)
 		return 0;
 	for (i = 0; i < ntargets; i++) {
-		if (memcmp(&targets[i].ip, a->sip, 4))
+		if (memcmp(&targets[i].ip, a->sip, 4) ||
+		    memcmp(&targets[i].sip, a->tip, 4))
 			continue;
 		if (!quiet) {
 			inet_ntop(AF_INET, a->sip, ip, sizeof(ip));
-			printf("reply %s is-at %02x:%02x:%02x:%02x:%02x:%02x us=%llu\n",
+			inet_ntop(AF_INET, a->tip, asker, sizeof(asker));
+			printf("reply %s is-at %02x:%02x:%02x:%02x:%02x:%02x us=%llu asker=%s\n",
 			       ip, a->sha[0], a->sha[1], a->sha[2], a->sha[3],
 			       a->sha[4], a->sha[5],
 			       (unsigned long long)(now_ns() -
-						    targets[i].sent_ns) / 1000);
+						    targets[i].sent_ns) / 1000,
+			       asker);
 		}
 		return 1;
 	}
@@ -179,13 +224,11 @@ static long receive(int fd, uint64_t deadline, int quiet)
 
 int main(int argc, char **argv)
 {
-	uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	int hrd = 1, pro = ETH_P_IP, hln = 6, pln = 4, op = 1;
 	int sha_set = 0, esrc_set = 0, wait_ms = 300, quiet = 0;
 	long count = 1, rate = 0, sent = 0, replies = 0;
-	uint8_t sha[6], esrc[6], dmac[6], tha[6] = { 0 };
-	struct in_addr sip = { 0 };
-	const char *ifname = NULL;
+	uint8_t sha[6], esrc[6], tha[6] = { 0 };
+	const char *ifname = NULL, *targets_file = NULL, *requests_file = NULL;
 	size_t frame_len = 42;
 	struct sockaddr_ll ll = { 0 };
 	struct ifreq ifr = { 0 };
@@ -194,17 +237,16 @@ int main(int argc, char **argv)
 	int fd, c;
 	long i;
 
-	memcpy(dmac, bcast, 6);
-	while ((c = getopt(argc, argv, "i:s:S:E:d:T:o:c:r:w:H:P:L:l:n:f:q")) != -1) {
+	while ((c = getopt(argc, argv, "i:s:S:E:d:T:o:c:r:w:H:P:L:l:n:f:F:q")) != -1) {
 		switch (c) {
 		case 'i': ifname = optarg; break;
 		case 's':
-			if (inet_pton(AF_INET, optarg, &sip) != 1)
+			if (inet_pton(AF_INET, optarg, &default_sip) != 1)
 				usage();
 			break;
 		case 'S': parse_mac(optarg, sha); sha_set = 1; break;
 		case 'E': parse_mac(optarg, esrc); esrc_set = 1; break;
-		case 'd': parse_mac(optarg, dmac); break;
+		case 'd': parse_mac(optarg, default_dmac); break;
 		case 'T': parse_mac(optarg, tha); break;
 		case 'o': op = atoi(optarg); break;
 		case 'c': count = atol(optarg); break;
@@ -215,11 +257,17 @@ int main(int argc, char **argv)
 		case 'L': hln = atoi(optarg); break;
 		case 'l': pln = atoi(optarg); break;
 		case 'n': frame_len = atoi(optarg); break;
-		case 'f': read_targets(optarg); break;
+		case 'f': targets_file = optarg; break;
+		case 'F': requests_file = optarg; break;
 		case 'q': quiet = 1; break;
 		default: usage();
 		}
 	}
+	/* After the options, so that -s and -d apply whatever their place. */
+	if (targets_file)
+		read_targets(targets_file);
+	if (requests_file)
+		read_requests(requests_file);
 	for (; optind < argc; optind++)
 		add_target(argv[optind]);
 	if (!ifname || !ntargets || frame_len < 14 || frame_len > sizeof(fr))
@@ -242,7 +290,6 @@ int main(int argc, char **argv)
 		die("bind");
 
 	memset(&fr, 0, sizeof(fr));
-	memcpy(fr.dst, dmac, 6);
 	memcpy(fr.src, esrc, 6);
 	fr.type = htons(ETH_P_ARP);
 	fr.arp.hrd = htons(hrd);
@@ -251,13 +298,14 @@ int main(int argc, char **argv)
 	fr.arp.pln = pln;
 	fr.arp.op = htons(op);
 	memcpy(fr.arp.sha, sha, 6);
-	memcpy(fr.arp.sip, &sip, 4);
 	memcpy(fr.arp.tha, tha, 6);
 
 	start = next = now_ns();
 	for (i = 0; i < count * (long)ntargets; i++) {
 		struct target *t = &targets[i % ntargets];
 
+		memcpy(fr.dst, t->dmac, 6);
+		memcpy(fr.arp.sip, &t->sip, 4);
 		memcpy(fr.arp.tip, &t->ip, 4);
 		if (rate) {
 			replies += receive(fd, next, quiet);
