@@ -3,6 +3,7 @@
 #   make [KVER=release]   build module/proxyarp.ko (default: running kernel)
 #   make check            everything, in guests booting Debian's 6.1 and 6.12
 #   make deps             install what the checks need (apt, as root)
+#   make soak             make check with the long runs (hours)
 #   make style            checkpatch --strict, sparse, shellcheck only
 #   make vmshell KVER=... a root shell in a guest booting that kernel
 #   make install          install into /lib/modules/$(KVER), then depmod
@@ -47,10 +48,13 @@ deps:
 check:
 	scripts/check
 
+soak:
+	scripts/check --soak
+
 style:
 	scripts/check --style-only
 
 vmshell:
 	scripts/vmtest -k $(KVER) -- bash
 
-.PHONY: all module clean install dkms-install dkms-uninstall deps check style vmshell
+.PHONY: all module clean install dkms-install dkms-uninstall deps check soak style vmshell
