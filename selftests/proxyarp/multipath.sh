@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Multipath routes.  The kernel picks one nexthop by a hash which, for an
+# ARP packet, is taken over ARP header bytes read as an IP header; the
+# module answers only when every live nexthop would justify the answer.
+#
+#  lan                 node
+# +---------+        +------------------------------------------+
+# | vl0     |--------| vlan0 (mode 1)                           |
+# +---------+        | d0, d1 (dummies)                         |
+#                    | 10.5.0.0/16 nexthop dev d0 nexthop dev d1    |
+#                    | 10.6.0.0/16 nexthop dev d0 nexthop dev vlan0 |
+#                    +------------------------------------------+
+
+source "$(dirname "$0")/lib.sh"
+
+# Namespaces, named by setup_ns.
+node="" lan=""
+
+setup() {
+	setup_ns node lan || return 1
+	link_pair "$node" "$lan" || return 1
+	add_dummy "$node" d0
+	add_dummy "$node" d1
+	ip -n "$node" route add 10.5.0.0/16 nexthop dev d0 nexthop dev d1
+	ip -n "$node" route add 10.6.0.0/16 nexthop dev d0 nexthop dev vlan0
+	pa "$node" vlan0 mode 1
+}
+
+test_multipath() {
+	local mac
+
+	mac=$(mac_of "$node" vlan0)
+	trace_start
+	check_eq "$(answer "$lan" vl0 192.0.2.1 10.5.1.1)" "$mac" \
+		"every nexthop leaves through another device: answered"
+	check_eq "$(answer "$lan" vl0 192.0.2.1 10.6.1.1)" "" \
+		"a nexthop leaves through the receiving device: not answered"
+	check_match "$(trace_lines | grep 'tip=10.6.1.1 ')" \
+		"verdict=ignore reason=same_device table=254 route=10.6.0.0/16" \
+		"trace says why"
+	ip -n "$node" link set d1 down
+	check_eq "$(answer "$lan" vl0 192.0.2.1 10.5.1.2)" "$mac" \
+		"a dead nexthop does not count"
+	ip -n "$node" link set d1 up
+
+	# Whatever nexthop the kernel's hash picks, it cannot answer what
+	# the module refused.
+	# Forty askers, so that the hash varies.
+	ipv4 "$node" vlan0 proxy_arp 1
+	seq -f '192.0.2.%g 10.6.2.1' 10 49 >"$TMPDIR/askers"
+	check_eq "$(ip netns exec "$lan" "$ARPQ" -i vl0 -F "$TMPDIR/askers" | tail -n 1)" \
+		"sent 40 replies 0" \
+		"kernel proxy_arp beside mode 1: none of 40 askers answered"
+	ipv4 "$node" vlan0 proxy_arp 0
+}
+
+require_root
+require_cmd ip
+TMPDIR=$(mktemp -d)
+trap 'cleanup; rm -rf "$TMPDIR"' EXIT
+module_load || exit "$ksft_fail"
+setup || exit "$ksft_fail"
+
+test_multipath
+finish
