@@ -45,6 +45,7 @@ static int proxyarp_dev_register(struct net_device *dev)
 	for (i = 0; i < __PROXYARP_KNOB_MAX; i++)
 		pdev->conf.val[i] = READ_ONCE(pn->dflt.val[i]);
 	strscpy(pdev->name, dev->name, IFNAMSIZ);
+	proxyarp_delay_init(pdev);
 
 	err = -ENOMEM;
 	pdev->sysctl = proxyarp_sysctl_register(net, dev->name, &pdev->conf);
@@ -73,6 +74,7 @@ static void proxyarp_dev_unregister(struct net_device *dev)
 	pdev = xa_erase(&pn->devs, dev->ifindex);
 	if (!pdev)
 		return;
+	proxyarp_delay_flush(pdev);
 	proxyarp_sysctl_unregister(pdev->sysctl);
 	kfree_rcu(pdev, rcu);
 }

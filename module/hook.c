@@ -64,23 +64,18 @@ static bool proxyarp_parse(const struct sk_buff *skb,
 }
 
 /*
- * What arp_process() does when it proxies: learn the asker
- * (neigh_event_ns()), then send arp_send_dst()'s reply, carrying the
+ * arp_send_dst() as arp_process() calls it for a proxied target: unicast
+ * to the asker, the receiving device's MAC as sender, carrying the
  * request's tunnel metadata back when it came with some.
  */
-static void proxyarp_reply(struct sk_buff *skb, struct net_device *dev,
-			   struct proxyarp_decision *d)
+void proxyarp_send_reply(struct sk_buff *skb, struct net_device *dev,
+			 __be32 sip, __be32 tip, const u8 *sha)
 {
 	struct metadata_dst *md_dst = skb_metadata_dst(skb);
-	struct neighbour *n;
 	struct sk_buff *reply;
 
-	n = neigh_event_ns(&arp_tbl, d->sha, &d->sip, dev);
-	if (n)
-		neigh_release(n);
-
-	reply = arp_create(ARPOP_REPLY, ETH_P_ARP, d->sip, dev, d->tip,
-			   d->sha, dev->dev_addr, d->sha);
+	reply = arp_create(ARPOP_REPLY, ETH_P_ARP, sip, dev, tip, sha,
+			   dev->dev_addr, sha);
 	if (!reply)
 		return;
 	if (md_dst) {
@@ -89,6 +84,30 @@ static void proxyarp_reply(struct sk_buff *skb, struct net_device *dev,
 			skb_dst_set(reply, &md_dst->dst);
 	}
 	arp_xmit(reply);
+}
+
+/*
+ * What arp_process() does when it proxies: learn the asker
+ * (neigh_event_ns()), then answer at once, or later when
+ * honor_proxy_delay asks for the kernel's delay.  Consumes @skb.
+ */
+static void proxyarp_reply(struct sk_buff *skb, struct proxyarp_dev *pdev,
+			   struct in_device *in_dev,
+			   struct proxyarp_decision *d)
+{
+	struct net_device *dev = in_dev->dev;
+	struct neighbour *n;
+
+	n = neigh_event_ns(&arp_tbl, d->sha, &d->sip, dev);
+	if (n)
+		neigh_release(n);
+
+	if (!proxyarp_delay_wanted(pdev, in_dev, skb)) {
+		proxyarp_send_reply(skb, dev, d->sip, d->tip, d->sha);
+		consume_skb(skb);
+	} else if (!proxyarp_delay_enqueue(pdev, in_dev, skb, d)) {
+		kfree_skb(skb);
+	}
 }
 
 /* arp_accept(), net/ipv4/arp.c */
@@ -163,12 +182,13 @@ static unsigned int proxyarp_arp_in(void *priv, struct sk_buff *skb,
 
 	if (mode != PROXYARP_MODE_ON)
 		return NF_ACCEPT;
-	if (d.verdict == PROXYARP_VERDICT_REPLY)
-		proxyarp_reply(skb, dev, &d);
-	else if (d.kernel_proxies)
-		proxyarp_note_asker(in_dev, &d);
-	else
+	if (d.verdict == PROXYARP_VERDICT_REPLY) {
+		proxyarp_reply(skb, pdev, in_dev, &d);
+		return NF_STOLEN;
+	}
+	if (!d.kernel_proxies)
 		return NF_ACCEPT;
+	proxyarp_note_asker(in_dev, &d);
 	consume_skb(skb);
 	return NF_STOLEN;
 }

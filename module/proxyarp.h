@@ -20,6 +20,8 @@
 
 #include <linux/if_ether.h>
 #include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <linux/timer.h>
 #include <linux/xarray.h>
 #include <uapi/linux/proxyarp.h>
 
@@ -29,6 +31,7 @@ enum proxyarp_knob {
 	PROXYARP_KNOB_MODE,
 	PROXYARP_KNOB_IGNORE_DEFAULT_ROUTE,
 	PROXYARP_KNOB_MIN_PREFIXLEN,
+	PROXYARP_KNOB_HONOR_PROXY_DELAY,
 	__PROXYARP_KNOB_MAX,
 };
 
@@ -41,6 +44,9 @@ struct proxyarp_dev {
 	struct proxyarp_conf conf;
 	struct ctl_table_header *sysctl;
 	char name[IFNAMSIZ];		/* the name sysctl knows it by */
+	struct sk_buff_head queue;	/* requests waiting: delay.c */
+	struct timer_list timer;
+	bool dead;			/* under queue.lock */
 	struct rcu_head rcu;
 };
 
@@ -89,7 +95,18 @@ void proxyarp_decide(struct sk_buff *skb, struct in_device *in_dev,
 		     const struct proxyarp_conf *conf,
 		     struct proxyarp_decision *d);
 
+/* delay.c */
+void proxyarp_delay_init(struct proxyarp_dev *pdev);
+void proxyarp_delay_flush(struct proxyarp_dev *pdev);
+bool proxyarp_delay_wanted(const struct proxyarp_dev *pdev,
+			   struct in_device *in_dev, const struct sk_buff *skb);
+bool proxyarp_delay_enqueue(struct proxyarp_dev *pdev,
+			    struct in_device *in_dev, struct sk_buff *skb,
+			    const struct proxyarp_decision *d);
+
 /* hook.c */
+void proxyarp_send_reply(struct sk_buff *skb, struct net_device *dev,
+			 __be32 sip, __be32 tip, const u8 *sha);
 int proxyarp_hooks_register(struct net *net);
 void proxyarp_hooks_unregister(struct net *net);
 

@@ -42,6 +42,12 @@ static const struct proxyarp_knob_desc proxyarp_knobs[__PROXYARP_KNOB_MAX] = {
 		.max = 32,
 		.dflt = 0,
 	},
+	[PROXYARP_KNOB_HONOR_PROXY_DELAY] = {
+		.name = "honor_proxy_delay",
+		.min = 0,
+		.max = 1,
+		.dflt = 0,
+	},
 };
 
 void proxyarp_conf_init(struct proxyarp_conf *conf)

@@ -152,6 +152,28 @@ module_unload() {
 	rmmod proxyarp
 }
 
+# link_pair NODE LAN [DEV PEER]: the node's DEV (vlan0) and the LAN's
+# PEER (vl0), a veth pair, both up; forwarding on in NODE and DEV's
+# proxy_delay 0, so the kernel's own answers, where a test wants them,
+# come at once.
+link_pair() {
+	local node=$1 lan=$2 dev=${3:-vlan0} peer=${4:-vl0}
+
+	ip -n "$node" link add "$dev" type veth peer name "$peer" netns "$lan" ||
+		return 1
+	ip -n "$lan" link set "$peer" up
+	ip -n "$node" link set "$dev" up
+	ipv4 "$node" all forwarding 1
+	ip netns exec "$node" bash -c "echo 0 >/proc/sys/net/ipv4/neigh/$dev/proxy_delay"
+}
+
+# add_dummy NS DEV [ROUTE]: a dummy device, up, and ROUTE through it.
+add_dummy() {
+	ip -n "$1" link add "$2" type dummy || return 1
+	ip -n "$1" link set "$2" up
+	[ -z "${3:-}" ] || ip -n "$1" route add "$3" dev "$2"
+}
+
 # pa NS DEV KNOB [VALUE]: read or write net.proxyarp.conf.DEV.KNOB in NS.
 pa() {
 	local f=/proc/sys/net/proxyarp/conf/$2/$3

@@ -21,15 +21,9 @@ CYCLES=${PROXYARP_LOAD_CYCLES:-50}
 
 setup() {
 	setup_ns node lan || return 1
-	ip -n "$node" link add vlan0 type veth peer name vl0 netns "$lan"
-	ip -n "$node" link add up0 type dummy
-	ip -n "$lan" link set vl0 up
-	ip -n "$node" link set vlan0 up
-	ip -n "$node" link set up0 up
-	ip -n "$node" route add default dev up0
-	ipv4 "$node" all forwarding 1
+	link_pair "$node" "$lan" || return 1
+	add_dummy "$node" up0 default
 	ipv4 "$node" vlan0 proxy_arp 1
-	ip netns exec "$node" bash -c 'echo 0 >/proc/sys/net/ipv4/neigh/vlan0/proxy_delay'
 }
 
 test_cycles() {

@@ -19,16 +19,9 @@ node="" lan=""
 
 setup() {
 	setup_ns node lan || return 1
-	ip -n "$node" link add vlan0 type veth peer name vl0 netns "$lan"
-	ip -n "$node" link add quiet0 type veth peer name quiet1 netns "$lan"
-	ip -n "$node" link add up0 type dummy
-	ip -n "$lan" link set vl0 up
-	ip -n "$lan" link set quiet1 up
-	for dev in vlan0 quiet0 up0; do
-		ip -n "$node" link set "$dev" up
-	done
-	ip -n "$node" route add 10.9.0.0/16 dev up0
-	ipv4 "$node" all forwarding 1
+	link_pair "$node" "$lan" || return 1
+	link_pair "$node" "$lan" quiet0 quiet1
+	add_dummy "$node" up0 10.9.0.0/16
 	pa "$node" vlan0 mode 1
 }
 

@@ -1,0 +1,122 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# honor_proxy_delay: broadcast requests the module answers wait a random
+# delay in [0, proxy_delay), at most proxy_qlen of them; unicast requests
+# and honor_proxy_delay=0 are answered at once; whatever waits is freed
+# when the device goes, the namespace goes or the module is unloaded.
+#
+#  lan                 node
+# +---------+        +---------------------------------------+
+# | vl0     |--------| vlan0 (mode 1, honor_proxy_delay)     |
+# +---------+        | d0 (dummy): 10.9.0.0/16               |
+#                    +---------------------------------------+
+
+source "$(dirname "$0")/lib.sh"
+
+# Namespaces, named by setup_ns.
+node="" lan=""
+
+setup() {
+	setup_ns node lan || return 1
+	link_pair "$node" "$lan" || return 1
+	add_dummy "$node" d0 10.9.0.0/16
+	pa "$node" vlan0 mode 1
+}
+
+neigh() { # KNOB VALUE: net.ipv4.neigh.vlan0.KNOB in the node
+	ip netns exec "$node" bash -c "echo $2 >/proc/sys/net/ipv4/neigh/vlan0/$1"
+}
+
+# delays [ARPQ OPTIONS...]: the delays (us) of the answers to 20
+# requests for 10.9.1.1-20, one a line.
+delays() {
+	ASK_WAIT_MS=${ASK_WAIT_MS:-1200} ask "$lan" vl0 192.0.2.1 10.9.1.1 \
+		-f <(seq -f '10.9.1.%g' 2 20) "$@" | sed 's/.*us=\([0-9]*\).*/\1/'
+}
+
+max() {
+	sort -n | tail -n 1
+}
+
+test_delay() {
+	local d
+
+	neigh proxy_delay 50		# 0.5 s, in USER_HZ
+	d=$(delays)
+	check_eq "$(wc -l <<<"$d") $(max <<<"$d" | awk '{ print ($1 < 200000) }')" \
+		"20 1" "honor_proxy_delay=0: 20 answers, all within 200 ms"
+
+	pa "$node" vlan0 honor_proxy_delay 1
+	d=$(delays)
+	check_eq "$(wc -l <<<"$d")" "20" "honor_proxy_delay=1: 20 answers"
+	check_eq "$(max <<<"$d" | awk '{ print ($1 >= 100000 && $1 < 800000) }')" "1" \
+		"honor_proxy_delay=1: delays spread over [0, 500 ms) (max $(max <<<"$d") us)"
+	d=$(delays -d "$(mac_of "$node" vlan0)")
+	check_eq "$(wc -l <<<"$d") $(max <<<"$d" | awk '{ print ($1 < 200000) }')" \
+		"20 1" "honor_proxy_delay=1: unicast requests answered at once"
+	neigh proxy_delay 0
+	d=$(delays)
+	check_eq "$(wc -l <<<"$d") $(max <<<"$d" | awk '{ print ($1 < 200000) }')" \
+		"20 1" "honor_proxy_delay=1, proxy_delay=0: answered at once"
+}
+
+test_qlen() {
+	local n
+
+	pa "$node" vlan0 honor_proxy_delay 1
+	neigh proxy_delay 100		# 1 s
+	neigh proxy_qlen 3
+	# 40 requests arrive within a few ms: 3 wait, the rest are dropped
+	# (one more may find a slot freed by an early answer).
+	n=$(ASK_WAIT_MS=1500 ask "$lan" vl0 192.0.2.1 10.9.2.1 \
+		-f <(seq -f '10.9.2.%g' 2 40) | wc -l)
+	check_eq "$(awk -v n="$n" 'BEGIN { print (n >= 3 && n <= 5) }')" "1" \
+		"proxy_qlen=3: at most 3 wait ($n of 40 answered)"
+	neigh proxy_qlen 64
+}
+
+# queue_some: leave 10 answers waiting (proxy_delay 3 s), and check
+# through the trace that they were decided and none was sent yet.
+queue_some() {
+	neigh proxy_delay 300
+	trace_start
+	ip netns exec "$lan" "$ARPQ" -i vl0 -s 192.0.2.1 -w 0 -q \
+		-f <(seq -f '10.9.3.%g' 1 10) >/dev/null
+	check_eq "$(trace_lines | grep -c 'verdict=reply reason=proxied')" "10" \
+		"$1: 10 answers are waiting"
+}
+
+test_flush() {
+	pa "$node" vlan0 honor_proxy_delay 1
+	queue_some "device deletion"
+	ip -n "$node" link del vlan0
+	log_test $? "a device with answers waiting is deleted"
+
+	link_pair "$node" "$lan"
+	pa "$node" vlan0 mode 1
+	pa "$node" vlan0 honor_proxy_delay 1
+	queue_some "module unload"
+	module_unload
+	log_test $? "the module is unloaded with answers waiting"
+	check_eq "$(ASK_WAIT_MS=3500 ask "$lan" vl0 192.0.2.1 10.9.3.1 -c 0)" "" \
+		"nothing is answered after the unload"
+	module_load
+
+	pa "$node" vlan0 mode 1
+	pa "$node" vlan0 honor_proxy_delay 1
+	queue_some "namespace deletion"
+	ip netns del "$node"
+	log_test $? "a namespace with answers waiting is deleted"
+}
+
+require_root
+require_cmd ip
+trap cleanup EXIT
+module_load || exit "$ksft_fail"
+setup || exit "$ksft_fail"
+
+test_delay
+test_qlen
+test_flush
+finish
