@@ -13,7 +13,7 @@ cd "$(dirname "$0")" || exit 1
 if [ $# -gt 0 ]; then
 	tests=("$@")
 else
-	read -r -a tests <<<"$(sed -n 's/^TEST_PROGS := //p' Makefile)"
+	read -r -a tests <<<"$(make -s list)"
 fi
 
 pass=0
