@@ -7,6 +7,7 @@
 #   make style            checkpatch --strict, sparse, shellcheck only
 #   make vmshell KVER=... a root shell in a guest booting that kernel
 #   make install          install into /lib/modules/$(KVER), then depmod
+#   make install-config   the udev rule that applies /etc/sysctl.d at load
 #   make dkms-install     dkms add/build/install for every kernel with headers
 #   make dkms-uninstall   and remove it again
 
@@ -25,6 +26,12 @@ clean:
 install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
 	depmod -a $(KVER)
+
+install-config:
+	install -D -m 644 packaging/udev/60-proxyarp.rules /etc/udev/rules.d/60-proxyarp.rules
+	install -D -m 755 scripts/proxyarp-watch.bt /usr/local/sbin/proxyarp-watch.bt
+	install -D -m 755 scripts/proxyarp-top.bt /usr/local/sbin/proxyarp-top.bt
+	-udevadm control --reload
 
 dkms-install:
 	dkms remove proxyarp/$(VERSION) --all >/dev/null 2>&1 || true
@@ -57,4 +64,4 @@ style:
 vmshell:
 	scripts/vmtest -k $(KVER) -- bash
 
-.PHONY: all module clean install dkms-install dkms-uninstall deps check soak style vmshell
+.PHONY: all module clean install install-config dkms-install dkms-uninstall deps check soak style vmshell
