@@ -39,11 +39,10 @@ dkms-install:
 	mkdir -p /usr/src/proxyarp-$(VERSION)
 	cp -r Kbuild Makefile dkms.conf module include /usr/src/proxyarp-$(VERSION)/
 	dkms add proxyarp/$(VERSION)
-	dkms autoinstall --all 2>/dev/null || \
-		for k in $$(ls /lib/modules); do \
-			[ -d /lib/modules/$$k/build ] || continue; \
-			dkms install proxyarp/$(VERSION) -k $$k || exit 1; \
-		done
+	for k in $${DKMS_KVERS:-$$(ls /lib/modules)}; do \
+		[ -d /lib/modules/$$k/build ] || continue; \
+		dkms install proxyarp/$(VERSION) -k $$k || exit 1; \
+	done
 
 dkms-uninstall:
 	dkms remove proxyarp/$(VERSION) --all
