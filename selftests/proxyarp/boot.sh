@@ -25,6 +25,7 @@ conf() { # DEV KNOB: in the init namespace
 	cat "/proc/sys/net/proxyarp/conf/$1/$2"
 }
 
+# shellcheck disable=SC2317 # called from the EXIT trap
 boot_cleanup() {
 	ip link del pa-boot0 2>/dev/null
 	ip link del pa-boot1 2>/dev/null
