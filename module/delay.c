@@ -37,28 +37,38 @@ static struct proxyarp_cb *proxyarp_cb(struct sk_buff *skb)
 	return (struct proxyarp_cb *)skb->cb;
 }
 
-/* The kernel's rule: unicast requests and a zero delay answer at once. */
-bool proxyarp_delay_wanted(const struct proxyarp_dev *pdev,
-			   struct in_device *in_dev, const struct sk_buff *skb)
+/*
+ * The delay to answer @skb after, in jiffies; 0: at once.  The kernel's
+ * rule: unicast requests and a zero proxy_delay are answered at once.
+ * Read once: proxy_delay may change under us, and a zero must never
+ * reach get_random_u32_below().
+ */
+unsigned int proxyarp_delay_of(const struct proxyarp_dev *pdev,
+			       struct in_device *in_dev,
+			       const struct sk_buff *skb)
 {
-	return READ_ONCE(pdev->conf.val[PROXYARP_KNOB_HONOR_PROXY_DELAY]) &&
-	       skb->pkt_type != PACKET_HOST &&
-	       NEIGH_VAR(in_dev->arp_parms, PROXY_DELAY) > 0;
+	int delay = READ_ONCE(NEIGH_VAR(in_dev->arp_parms, PROXY_DELAY));
+
+	if (!READ_ONCE(pdev->conf.val[PROXYARP_KNOB_HONOR_PROXY_DELAY]) ||
+	    skb->pkt_type == PACKET_HOST || delay <= 0)
+		return 0;
+	return delay;
 }
 
 /*
- * Queue @skb for a delayed answer; false when the queue is full or the
- * device is going (the request is then dropped, as the kernel drops it).
+ * Queue @skb for an answer within @delay (from proxyarp_delay_of(), not
+ * 0); false when the queue is full or the device is going (the request
+ * is then dropped, as the kernel drops it).
  */
 bool proxyarp_delay_enqueue(struct proxyarp_dev *pdev,
 			    struct in_device *in_dev, struct sk_buff *skb,
-			    const struct proxyarp_decision *d)
+			    const struct proxyarp_decision *d,
+			    unsigned int delay)
 {
 	struct proxyarp_cb *cb = proxyarp_cb(skb);
 	bool queued = false;
 
-	cb->due = jiffies +
-		get_random_u32_below(NEIGH_VAR(in_dev->arp_parms, PROXY_DELAY));
+	cb->due = jiffies + get_random_u32_below(delay);
 	cb->sip = d->sip;
 	cb->tip = d->tip;
 	ether_addr_copy(cb->sha, d->sha);

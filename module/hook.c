@@ -95,6 +95,7 @@ static void proxyarp_reply(struct sk_buff *skb, struct proxyarp_dev *pdev,
 			   struct in_device *in_dev,
 			   struct proxyarp_decision *d)
 {
+	unsigned int delay = proxyarp_delay_of(pdev, in_dev, skb);
 	struct net_device *dev = in_dev->dev;
 	struct neighbour *n;
 
@@ -102,10 +103,10 @@ static void proxyarp_reply(struct sk_buff *skb, struct proxyarp_dev *pdev,
 	if (n)
 		neigh_release(n);
 
-	if (!proxyarp_delay_wanted(pdev, in_dev, skb)) {
+	if (!delay) {
 		proxyarp_send_reply(skb, dev, d->sip, d->tip, d->sha);
 		consume_skb(skb);
-	} else if (!proxyarp_delay_enqueue(pdev, in_dev, skb, d)) {
+	} else if (!proxyarp_delay_enqueue(pdev, in_dev, skb, d, delay)) {
 		kfree_skb(skb);
 	}
 }

@@ -98,11 +98,13 @@ void proxyarp_decide(struct sk_buff *skb, struct in_device *in_dev,
 /* delay.c */
 void proxyarp_delay_init(struct proxyarp_dev *pdev);
 void proxyarp_delay_flush(struct proxyarp_dev *pdev);
-bool proxyarp_delay_wanted(const struct proxyarp_dev *pdev,
-			   struct in_device *in_dev, const struct sk_buff *skb);
+unsigned int proxyarp_delay_of(const struct proxyarp_dev *pdev,
+			       struct in_device *in_dev,
+			       const struct sk_buff *skb);
 bool proxyarp_delay_enqueue(struct proxyarp_dev *pdev,
 			    struct in_device *in_dev, struct sk_buff *skb,
-			    const struct proxyarp_decision *d);
+			    const struct proxyarp_decision *d,
+			    unsigned int delay);
 
 /* hook.c */
 void proxyarp_send_reply(struct sk_buff *skb, struct net_device *dev,
