@@ -46,8 +46,12 @@ static int proxyarp_dev_register(struct net_device *dev)
 		pdev->conf.val[i] = READ_ONCE(pn->dflt.val[i]);
 	strscpy(pdev->name, dev->name, IFNAMSIZ);
 	proxyarp_delay_init(pdev);
+	proxyarp_guard_init(&pdev->guard);
 
 	err = -ENOMEM;
+	pdev->stats = proxyarp_stats_alloc();
+	if (!pdev->stats)
+		goto err_free;
 	pdev->sysctl = proxyarp_sysctl_register(net, dev->name, &pdev->conf);
 	if (!pdev->sysctl)
 		goto err_free;
@@ -59,8 +63,17 @@ static int proxyarp_dev_register(struct net_device *dev)
 err_sysctl:
 	proxyarp_sysctl_unregister(pdev->sysctl);
 err_free:
+	proxyarp_stats_free(pdev->stats);
 	kfree(pdev);
 	return err;
+}
+
+static void proxyarp_dev_free_rcu(struct rcu_head *head)
+{
+	struct proxyarp_dev *pdev = container_of(head, struct proxyarp_dev, rcu);
+
+	proxyarp_stats_free(pdev->stats);
+	kfree(pdev);
 }
 
 static void proxyarp_dev_unregister(struct net_device *dev)
@@ -68,15 +81,15 @@ static void proxyarp_dev_unregister(struct net_device *dev)
 	struct proxyarp_net *pn = proxyarp_pernet(dev_net(dev));
 	struct proxyarp_dev *pdev;
 
-	/* Unpublish first: a hook that already found it keeps reading it
-	 * until kfree_rcu() lets it go.
+	/* Unpublish first: a hook or a reader of the counters that
+	 * already found it keeps using it until the grace period ends.
 	 */
 	pdev = xa_erase(&pn->devs, dev->ifindex);
 	if (!pdev)
 		return;
 	proxyarp_delay_flush(pdev);
 	proxyarp_sysctl_unregister(pdev->sysctl);
-	kfree_rcu(pdev, rcu);
+	call_rcu(&pdev->rcu, proxyarp_dev_free_rcu);
 }
 
 /*

@@ -179,6 +179,12 @@ static unsigned int proxyarp_arp_in(void *priv, struct sk_buff *skb,
 
 	d.mode = mode;
 	proxyarp_decide(skb, in_dev, &pdev->conf, &d);
+	if (d.verdict == PROXYARP_VERDICT_REPLY &&
+	    !proxyarp_guard_allow(pdev, dev)) {
+		d.verdict = PROXYARP_VERDICT_IGNORE;
+		d.reason = PROXYARP_REASON_RATE_LIMITED;
+	}
+	proxyarp_stats_count(proxyarp_pernet(dev_net(dev)), pdev, &d);
 	trace_proxyarp_decision(&d);
 
 	if (mode != PROXYARP_MODE_ON)

@@ -33,11 +33,16 @@ static int __net_init proxyarp_net_init(struct net *net)
 	pn->dflt_sysctl = proxyarp_sysctl_register(net, "default", &pn->dflt);
 	if (!pn->dflt_sysctl)
 		goto err_all;
-	err = proxyarp_hooks_register(net);
+	err = proxyarp_stats_net_init(net);
 	if (err)
 		goto err_dflt;
+	err = proxyarp_hooks_register(net);
+	if (err)
+		goto err_stats;
 	return 0;
 
+err_stats:
+	proxyarp_stats_net_exit(net);
 err_dflt:
 	proxyarp_sysctl_unregister(pn->dflt_sysctl);
 err_all:
@@ -55,6 +60,7 @@ static void __net_exit proxyarp_net_exit(struct net *net)
 	struct proxyarp_net *pn = proxyarp_pernet(net);
 
 	proxyarp_hooks_unregister(net);
+	proxyarp_stats_net_exit(net);
 	proxyarp_sysctl_unregister(pn->dflt_sysctl);
 	proxyarp_sysctl_unregister(pn->all_sysctl);
 	WARN_ON_ONCE(!xa_empty(&pn->devs));
@@ -88,15 +94,16 @@ err_pernet:
 
 /*
  * Devices first (their state and sysctl directories go), then the
- * namespaces (hooks, "all" and "default").  Per-device state is freed
- * with kfree_rcu(), which calls no module code, and
- * nf_unregister_net_hooks() waits for running hooks: nothing of the
- * module runs after this returns.
+ * namespaces (hooks, counters, "all" and "default").
+ * nf_unregister_net_hooks() waits for running hooks, and rcu_barrier()
+ * for the RCU callbacks that free per-device state (device.c): nothing
+ * of the module runs after this returns.
  */
 static void __exit proxyarp_exit(void)
 {
 	proxyarp_device_exit();
 	unregister_pernet_subsys(&proxyarp_net_ops);
+	rcu_barrier();
 }
 
 module_init(proxyarp_init);

@@ -11,9 +11,11 @@
  *    destroyed by the netdevice notifier under RTNL.  The hook finds it
  *    under RCU (netfilter hooks run in an RCU read-side section); it is
  *    removed from the xarray before its sysctl table is unregistered and
- *    freed with kfree_rcu(), so a hook that still sees it reads valid
- *    memory.  It takes no reference on the net_device: it never outlives
- *    the device's registration.
+ *    freed, with its per-CPU counters, by an RCU callback (call_rcu()),
+ *    so a hook or a reader of /proc/net/stat/proxyarp that still sees it
+ *    reads valid memory; module exit waits for those callbacks with
+ *    rcu_barrier().  It takes no reference on the net_device: it never
+ *    outlives the device's registration.
  */
 #ifndef _PROXYARP_H
 #define _PROXYARP_H
@@ -21,6 +23,7 @@
 #include <linux/if_ether.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <linux/spinlock.h>
 #include <linux/timer.h>
 #include <linux/xarray.h>
 #include <uapi/linux/proxyarp.h>
@@ -32,6 +35,8 @@ enum proxyarp_knob {
 	PROXYARP_KNOB_IGNORE_DEFAULT_ROUTE,
 	PROXYARP_KNOB_MIN_PREFIXLEN,
 	PROXYARP_KNOB_HONOR_PROXY_DELAY,
+	PROXYARP_KNOB_MAX_RATE,
+	PROXYARP_KNOB_MAX_BURST,
 	__PROXYARP_KNOB_MAX,
 };
 
@@ -40,8 +45,25 @@ struct proxyarp_conf {
 	int val[__PROXYARP_KNOB_MAX];
 };
 
+/* Decision counters, per CPU: stats.c */
+struct proxyarp_stats {
+	unsigned long verdict[2];
+	unsigned long reason[__PROXYARP_REASON_MAX];
+};
+
+/* The max_rate token bucket: guard.c */
+struct proxyarp_guard {
+	spinlock_t lock;		/* the fields below; taken in softirq */
+	u64 stamp;			/* ns, when credit was last updated */
+	u64 credit;			/* ns of replies that may be sent */
+	unsigned long log_next;		/* jiffies: next kernel log line */
+	unsigned long refused;		/* since the last log line */
+};
+
 struct proxyarp_dev {
 	struct proxyarp_conf conf;
+	struct proxyarp_stats __percpu *stats;
+	struct proxyarp_guard guard;
 	struct ctl_table_header *sysctl;
 	char name[IFNAMSIZ];		/* the name sysctl knows it by */
 	struct sk_buff_head queue;	/* requests waiting: delay.c */
@@ -53,6 +75,7 @@ struct proxyarp_dev {
 struct proxyarp_net {
 	struct proxyarp_conf all;
 	struct proxyarp_conf dflt;
+	struct proxyarp_stats __percpu *stats;	/* the namespace's decisions */
 	struct ctl_table_header *all_sysctl;
 	struct ctl_table_header *dflt_sysctl;
 	struct xarray devs;		/* ifindex -> struct proxyarp_dev */
@@ -105,6 +128,19 @@ bool proxyarp_delay_enqueue(struct proxyarp_dev *pdev,
 			    struct in_device *in_dev, struct sk_buff *skb,
 			    const struct proxyarp_decision *d,
 			    unsigned int delay);
+
+/* stats.c */
+struct proxyarp_stats __percpu *proxyarp_stats_alloc(void);
+void proxyarp_stats_free(struct proxyarp_stats __percpu *stats);
+void proxyarp_stats_count(struct proxyarp_net *pn, struct proxyarp_dev *pdev,
+			  const struct proxyarp_decision *d);
+int proxyarp_stats_net_init(struct net *net);
+void proxyarp_stats_net_exit(struct net *net);
+
+/* guard.c */
+void proxyarp_guard_init(struct proxyarp_guard *g);
+bool proxyarp_guard_allow(struct proxyarp_dev *pdev,
+			  const struct net_device *dev);
 
 /* hook.c */
 void proxyarp_send_reply(struct sk_buff *skb, struct net_device *dev,

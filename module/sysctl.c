@@ -48,6 +48,18 @@ static const struct proxyarp_knob_desc proxyarp_knobs[__PROXYARP_KNOB_MAX] = {
 		.max = 1,
 		.dflt = 0,
 	},
+	[PROXYARP_KNOB_MAX_RATE] = {
+		.name = "max_rate",
+		.min = 0,
+		.max = 1000000,
+		.dflt = 0,
+	},
+	[PROXYARP_KNOB_MAX_BURST] = {
+		.name = "max_burst",
+		.min = 1,
+		.max = 1000000,
+		.dflt = 50,
+	},
 };
 
 void proxyarp_conf_init(struct proxyarp_conf *conf)

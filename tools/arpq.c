@@ -13,6 +13,8 @@
  * Output, one line a reply, then a summary:
  *   reply TARGET is-at MAC us=DELAY asker=SENDER
  *   sent N replies M
+ * With -t, "time MS" comes before the summary: from the first request
+ * sent to the last.
  */
 
 #include <arpa/inet.h>
@@ -87,7 +89,8 @@ static void usage(void)
 		"  -n BYTES  frame length to send (truncate or pad)\n"
 		"  -f FILE   read targets from FILE, one a line\n"
 		"  -F FILE   read requests from FILE: SENDER TARGET [DSTMAC]\n"
-		"  -q        print the summary only\n");
+		"  -q        print the summary only\n"
+		"  -t        before the summary, \"time MS\": first to last send\n");
 	exit(2);
 }
 
@@ -225,19 +228,19 @@ static long receive(int fd, uint64_t deadline, int quiet)
 int main(int argc, char **argv)
 {
 	int hrd = 1, pro = ETH_P_IP, hln = 6, pln = 4, op = 1;
-	int sha_set = 0, esrc_set = 0, wait_ms = 300, quiet = 0;
+	int sha_set = 0, esrc_set = 0, wait_ms = 300, quiet = 0, timing = 0;
 	long count = 1, rate = 0, sent = 0, replies = 0;
 	uint8_t sha[6], esrc[6], tha[6] = { 0 };
 	const char *ifname = NULL, *targets_file = NULL, *requests_file = NULL;
 	size_t frame_len = 42;
 	struct sockaddr_ll ll = { 0 };
 	struct ifreq ifr = { 0 };
-	uint64_t start, next;
+	uint64_t start, next, last = 0;
 	struct frame fr;
 	int fd, c;
 	long i;
 
-	while ((c = getopt(argc, argv, "i:s:S:E:d:T:o:c:r:w:H:P:L:l:n:f:F:q")) != -1) {
+	while ((c = getopt(argc, argv, "i:s:S:E:d:T:o:c:r:w:H:P:L:l:n:f:F:qt")) != -1) {
 		switch (c) {
 		case 'i': ifname = optarg; break;
 		case 's':
@@ -260,6 +263,7 @@ int main(int argc, char **argv)
 		case 'f': targets_file = optarg; break;
 		case 'F': requests_file = optarg; break;
 		case 'q': quiet = 1; break;
+		case 't': timing = 1; break;
 		default: usage();
 		}
 	}
@@ -320,10 +324,13 @@ int main(int argc, char **argv)
 			die("send");
 		}
 		sent++;
+		last = t->sent_ns;
 		replies += receive(fd, 0, quiet);
 	}
 	replies += receive(fd, now_ns() + (uint64_t)wait_ms * 1000000ull,
 			   quiet);
+	if (timing)
+		printf("time %.3f\n", last ? (last - start) / 1e6 : 0.0);
 	printf("sent %ld replies %ld\n", sent, replies);
 	return 0;
 }

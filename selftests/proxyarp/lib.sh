@@ -233,3 +233,12 @@ trace_lines() {
 enum_value() {
 	sed -n "s/^[[:space:]]*$1 = \([0-9]*\),.*/\1/p" "$UAPI"
 }
+
+# counter NS ROW COLUMN: a counter of /proc/net/stat/proxyarp in NS, found
+# by the header's column names; ROW is "all" or a device.  Prints
+# nothing when ROW has no line.
+counter() {
+	ip netns exec "$1" cat /proc/net/stat/proxyarp | awk -v row="$2" -v col="$3" '
+		NR == 1 { for (i = 1; i <= NF; i++) idx[$i] = i; next }
+		$1 == row { print $idx[col] }'
+}

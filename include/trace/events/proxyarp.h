@@ -34,6 +34,7 @@ TRACE_DEFINE_ENUM(PROXYARP_REASON_SAME_DEVICE);
 TRACE_DEFINE_ENUM(PROXYARP_REASON_MEDIUM_ID);
 TRACE_DEFINE_ENUM(PROXYARP_REASON_DEFAULT_ROUTE);
 TRACE_DEFINE_ENUM(PROXYARP_REASON_SHORT_PREFIX);
+TRACE_DEFINE_ENUM(PROXYARP_REASON_RATE_LIMITED);
 
 #define proxyarp_show_mode(val)					\
 	__print_symbolic(val,				\
@@ -62,7 +63,8 @@ TRACE_DEFINE_ENUM(PROXYARP_REASON_SHORT_PREFIX);
 			 { PROXYARP_REASON_SAME_DEVICE, "same_device" },	\
 			 { PROXYARP_REASON_MEDIUM_ID, "medium_id" },	\
 			 { PROXYARP_REASON_DEFAULT_ROUTE, "default_route" },	\
-			 { PROXYARP_REASON_SHORT_PREFIX, "short_prefix" })
+			 { PROXYARP_REASON_SHORT_PREFIX, "short_prefix" },	\
+			 { PROXYARP_REASON_RATE_LIMITED, "rate_limited" })
 
 /*
  * One event per proxy decision on a device whose mode is not off.

@@ -53,6 +53,8 @@ enum proxyarp_reason {
 	PROXYARP_REASON_DEFAULT_ROUTE = 13,
 	/* ignore: the route is shorter than min_prefixlen */
 	PROXYARP_REASON_SHORT_PREFIX = 14,
+	/* ignore: the device is over max_rate replies per second */
+	PROXYARP_REASON_RATE_LIMITED = 15,
 	__PROXYARP_REASON_MAX,
 };
 

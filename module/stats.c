@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Decision counters, per namespace and per device, in
+ * /proc/net/stat/proxyarp: a header line naming the columns, a line
+ * "all" for the namespace (mode "-"), then one line per device whose mode is not 0
+ * or that has counted something.  Columns: device, mode, the decisions
+ * by verdict (reply, ignore), then by reason in the order of enum
+ * proxyarp_reason.  Values are decimal and only ever grow; they start at
+ * zero when the module loads, or when a device appears in the namespace.
+ *
+ * The hook counts on the local CPU (this_cpu_inc() on per-CPU unsigned
+ * longs, so no lock and no shared cache line); a read sums the CPUs.
+ */
+
+#include <linux/percpu.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <linux/seq_file_net.h>
+#include <net/net_namespace.h>
+
+#include "proxyarp.h"
+
+/* As the tracepoint names them (include/trace/events/proxyarp.h). */
+static const char *const proxyarp_reason_names[] = {
+	[PROXYARP_REASON_PROXIED] = "proxied",
+	[PROXYARP_REASON_PROXY_ENTRY] = "proxy_entry",
+	[PROXYARP_REASON_LOCAL] = "local",
+	[PROXYARP_REASON_DAD] = "dad",
+	[PROXYARP_REASON_GARP] = "garp",
+	[PROXYARP_REASON_MARTIAN_TARGET] = "martian_target",
+	[PROXYARP_REASON_MARTIAN_SOURCE] = "martian_source",
+	[PROXYARP_REASON_RP_FILTER] = "rp_filter",
+	[PROXYARP_REASON_NO_ROUTE] = "no_route",
+	[PROXYARP_REASON_NOT_UNICAST] = "not_unicast",
+	[PROXYARP_REASON_FORWARDING_OFF] = "forwarding_off",
+	[PROXYARP_REASON_SAME_DEVICE] = "same_device",
+	[PROXYARP_REASON_MEDIUM_ID] = "medium_id",
+	[PROXYARP_REASON_DEFAULT_ROUTE] = "default_route",
+	[PROXYARP_REASON_SHORT_PREFIX] = "short_prefix",
+	[PROXYARP_REASON_RATE_LIMITED] = "rate_limited",
+};
+
+static_assert(ARRAY_SIZE(proxyarp_reason_names) == __PROXYARP_REASON_MAX);
+
+struct proxyarp_stats __percpu *proxyarp_stats_alloc(void)
+{
+	return alloc_percpu(struct proxyarp_stats);
+}
+
+void proxyarp_stats_free(struct proxyarp_stats __percpu *stats)
+{
+	free_percpu(stats);
+}
+
+/* From the hook, in softirq: @pn's and @pdev's counters. */
+void proxyarp_stats_count(struct proxyarp_net *pn, struct proxyarp_dev *pdev,
+			  const struct proxyarp_decision *d)
+{
+	this_cpu_inc(pn->stats->verdict[d->verdict]);
+	this_cpu_inc(pn->stats->reason[d->reason]);
+	this_cpu_inc(pdev->stats->verdict[d->verdict]);
+	this_cpu_inc(pdev->stats->reason[d->reason]);
+}
+
+static void proxyarp_stats_sum(struct proxyarp_stats __percpu *stats,
+			       struct proxyarp_stats *sum)
+{
+	int cpu, i;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct proxyarp_stats *s = per_cpu_ptr(stats, cpu);
+
+		for (i = 0; i < ARRAY_SIZE(sum->verdict); i++)
+			sum->verdict[i] += READ_ONCE(s->verdict[i]);
+		for (i = 0; i < ARRAY_SIZE(sum->reason); i++)
+			sum->reason[i] += READ_ONCE(s->reason[i]);
+	}
+}
+
+static void proxyarp_stats_line(struct seq_file *seq, const char *name,
+				int mode, const struct proxyarp_stats *sum)
+{
+	int i;
+
+	if (mode < 0)
+		seq_printf(seq, "%-15s -", name);
+	else
+		seq_printf(seq, "%-15s %d", name, mode);
+	seq_printf(seq, " %lu %lu", sum->verdict[PROXYARP_VERDICT_REPLY],
+		   sum->verdict[PROXYARP_VERDICT_IGNORE]);
+	for (i = 0; i < ARRAY_SIZE(sum->reason); i++)
+		seq_printf(seq, " %lu", sum->reason[i]);
+	seq_putc(seq, '\n');
+}
+
+static bool proxyarp_stats_empty(const struct proxyarp_stats *sum)
+{
+	return !sum->verdict[PROXYARP_VERDICT_REPLY] &&
+	       !sum->verdict[PROXYARP_VERDICT_IGNORE];
+}
+
+static int proxyarp_stats_show(struct seq_file *seq, void *v)
+{
+	struct net *net = seq_file_single_net(seq);
+	struct proxyarp_net *pn = proxyarp_pernet(net);
+	struct proxyarp_stats sum;
+	struct net_device *dev;
+	int i, mode;
+
+	seq_puts(seq, "device mode reply ignore");
+	for (i = 0; i < ARRAY_SIZE(proxyarp_reason_names); i++)
+		seq_printf(seq, " %s", proxyarp_reason_names[i]);
+	seq_putc(seq, '\n');
+
+	proxyarp_stats_sum(pn->stats, &sum);
+	proxyarp_stats_line(seq, "all", -1, &sum);
+
+	/*
+	 * A device's state is freed after a grace period (device.c), and
+	 * the device list is walked as /proc/net/dev does: under RCU.
+	 */
+	rcu_read_lock();
+	for_each_netdev_rcu(net, dev) {
+		struct proxyarp_dev *pdev = proxyarp_dev_get_rcu(dev);
+
+		if (!pdev)
+			continue;
+		mode = READ_ONCE(pdev->conf.val[PROXYARP_KNOB_MODE]);
+		proxyarp_stats_sum(pdev->stats, &sum);
+		if (mode == PROXYARP_MODE_OFF && proxyarp_stats_empty(&sum))
+			continue;
+		proxyarp_stats_line(seq, dev->name, mode, &sum);
+	}
+	rcu_read_unlock();
+	return 0;
+}
+
+int proxyarp_stats_net_init(struct net *net)
+{
+	struct proxyarp_net *pn = proxyarp_pernet(net);
+
+	pn->stats = proxyarp_stats_alloc();
+	if (!pn->stats)
+		return -ENOMEM;
+	if (!proc_create_net_single("proxyarp", 0444, net->proc_net_stat,
+				    proxyarp_stats_show, NULL)) {
+		proxyarp_stats_free(pn->stats);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void proxyarp_stats_net_exit(struct net *net)
+{
+	struct proxyarp_net *pn = proxyarp_pernet(net);
+
+	/* Waits for readers of the file: none runs after this. */
+	remove_proc_entry("proxyarp", net->proc_net_stat);
+	proxyarp_stats_free(pn->stats);
+}

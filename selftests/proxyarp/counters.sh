@@ -1,0 +1,136 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# /proc/net/stat/proxyarp: exact counts after a known sequence of
+# requests, per device and for the namespace; the header names the
+# columns; devices in mode 0 without counts are not listed; counts
+# survive mode changes, start at zero for a new device and on load, and
+# are summed over CPUs.
+#
+#  lan               node
+# +---------+      +--------------------------------------------+
+# | vl0     |------| vlan0 (mode 1)                              |
+# | vl1     |------| vlan1 (mode 2, audit)                       |
+# +---------+      | d0 (dummy): 10.9.0.0/16, 10.8.0.1/32 local  |
+#                  | up0 (dummy): default route                  |
+#                  +--------------------------------------------+
+
+source "$(dirname "$0")/lib.sh"
+
+# Namespaces, named by setup_ns.
+node="" lan=""
+
+setup() {
+	setup_ns node lan || return 1
+	link_pair "$node" "$lan" vlan0 vl0 || return 1
+	link_pair "$node" "$lan" vlan1 vl1 || return 1
+	add_dummy "$node" d0 10.9.0.0/16
+	ip -n "$node" addr add 10.8.0.1/32 dev d0
+	add_dummy "$node" up0 default
+	pa "$node" vlan0 mode 1
+	pa "$node" vlan1 mode 2
+}
+
+# row NS DEV: DEV's line as "column=value" for the mode and every
+# counter that is not zero, in header order.
+row() {
+	ip netns exec "$1" cat /proc/net/stat/proxyarp | awk -v row="$2" '
+		NR == 1 { for (i = 1; i <= NF; i++) name[i] = $i; next }
+		$1 == row {
+			s = "mode=" $2
+			for (i = 3; i <= NF; i++)
+				if ($i != 0)
+					s = s " " name[i] "=" $i
+			print s
+		}'
+}
+
+# send DEV SIP ARPQ-ARGS...: the summary line of arpq from the LAN.
+send() {
+	local dev=$1 sip=$2
+
+	shift 2
+	ip netns exec "$lan" "$ARPQ" -i "$dev" -s "$sip" -q "$@" | tail -n 1
+}
+
+test_header() {
+	local want
+
+	want="device mode reply ignore $(sed -n \
+		's/^[[:space:]]*PROXYARP_REASON_\([A-Z_]*\) = [0-9]*,.*/\1/p' "$UAPI" |
+		tr '[:upper:]' '[:lower:]' | xargs)"
+	check_eq "$(ip netns exec "$node" head -n 1 /proc/net/stat/proxyarp)" \
+		"$want" "the header names device, mode, verdicts and every reason in enum order"
+	check_eq "$(stat -c %a /proc/net/stat/proxyarp)" "444" "the file is 0444"
+	check_eq "$(row "$node" all)" "mode=-" "a fresh namespace counts nothing"
+	check_eq "$(ip netns exec "$node" cat /proc/net/stat/proxyarp | awk '{ print $1 }' | xargs)" \
+		"device all vlan0 vlan1" "only devices whose mode is not 0 are listed"
+}
+
+test_counts() {
+	check_eq "$(send vl0 192.0.2.1 -f <(seq -f '10.9.1.%g' 1 5))" \
+		"sent 5 replies 5" "vlan0: 5 proxied requests answered"
+	check_eq "$(send vl0 192.0.2.1 203.0.113.1 203.0.113.2 203.0.113.3)" \
+		"sent 3 replies 0" "vlan0: 3 requests through the default route refused"
+	check_eq "$(send vl0 192.0.2.1 10.8.0.1 10.8.0.1)" \
+		"sent 2 replies 2" "vlan0: 2 requests for a local address (the kernel answers)"
+	check_eq "$(send vl0 0.0.0.0 10.9.1.9)" \
+		"sent 1 replies 0" "vlan0: 1 duplicate address probe"
+	check_eq "$(send vl1 192.0.2.1 -f <(seq -f '10.9.2.%g' 1 4))" \
+		"sent 4 replies 0" "vlan1 (audit): 4 requests, nothing sent"
+
+	check_eq "$(row "$node" vlan0)" \
+		"mode=1 reply=5 ignore=6 proxied=5 local=2 dad=1 default_route=3" \
+		"vlan0 counts exactly what it decided"
+	check_eq "$(row "$node" vlan1)" "mode=2 reply=4 proxied=4" \
+		"vlan1 counts its audit decisions as replies"
+	check_eq "$(row "$node" all)" \
+		"mode=- reply=9 ignore=6 proxied=9 local=2 dad=1 default_route=3" \
+		"the namespace's line is the sum"
+	check_eq "$(row "$lan" all)" "mode=-" "another namespace counts nothing"
+}
+
+test_cpus() {
+	local cpu before
+
+	before=$(counter "$node" vlan0 proxied)
+	for cpu in 0 1; do
+		ip netns exec "$lan" taskset -c "$cpu" "$ARPQ" -i vl0 -s 192.0.2.1 \
+			-q -w 0 -c 10 -f <(seq -f '10.9.3.%g' 1 10) >/dev/null
+	done
+	check_eq "$(($(counter "$node" vlan0 proxied) - before))" "200" \
+		"requests sent from CPU 0 and CPU 1 are all counted"
+}
+
+test_lifetime() {
+	pa "$node" vlan1 mode 0
+	check_eq "$(row "$node" vlan1)" "mode=0 reply=4 proxied=4" \
+		"mode 0 keeps a device's counts listed"
+	ip -n "$node" link del vlan1
+	link_pair "$node" "$lan" vlan1 vl1
+	check_eq "$(row "$node" vlan1)" "" "a new device in mode 0 is not listed"
+	pa "$node" vlan1 mode 2
+	check_eq "$(row "$node" vlan1)" "mode=2" "a new device starts at zero"
+	check_eq "$(counter "$node" all reply)" "209" \
+		"the namespace keeps the counts of a deleted device"
+
+	module_unload
+	[ ! -e /proc/net/stat/proxyarp ] && [ -d /proc/net/stat ]
+	log_test $? "unload removes /proc/net/stat/proxyarp"
+	module_load
+	pa "$node" vlan0 mode 1
+	check_eq "$(row "$node" all) / $(row "$node" vlan0)" "mode=- / mode=1" \
+		"counts start at zero on load"
+}
+
+require_root
+require_cmd ip taskset
+trap cleanup EXIT
+module_load || exit "$ksft_fail"
+setup || exit "$ksft_fail"
+
+test_header
+test_counts
+test_cpus
+test_lifetime
+finish
