@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 #   make [KVER=release]   build module/proxyarp.ko (default: running kernel)
+#   make demo             the incident and the fix, side by side, in a guest
 #   make check            everything, in guests booting Debian's 6.1 and 6.12
+#   make deb              proxyarp-dkms_<version>_all.deb
 #   make deps             install what the checks need (apt, as root)
 #   make soak             make check with the long runs (hours)
 #   make style            checkpatch --strict, sparse, shellcheck only
@@ -51,6 +53,13 @@ dkms-uninstall:
 deps:
 	scripts/deps
 
+demo:
+	scripts/demo
+
+deb:
+	scripts/deb
+
+
 check:
 	scripts/check
 
@@ -63,4 +72,5 @@ style:
 vmshell:
 	scripts/vmtest -k $(KVER) -- bash
 
-.PHONY: all module clean install install-config dkms-install dkms-uninstall deps check soak style vmshell
+.PHONY: all module clean install install-config dkms-install dkms-uninstall deps demo deb \
+	check soak style vmshell
