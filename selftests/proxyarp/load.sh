@@ -27,20 +27,29 @@ setup() {
 }
 
 test_cycles() {
-	local flood i ok=0
+	local flood churn i ok=0
 
 	ip netns exec "$lan" "$ARPQ" -i vl0 -s 192.0.2.1 -r 2000 -c 1000000 \
 		-w 0 -q 192.0.2.10 192.0.2.11 192.0.2.12 >/dev/null &
 	flood=$!
+	# Devices come and go meanwhile, a veth with its LAN end included.
+	ip netns exec "$node" bash -c "
+		while :; do
+			ip link add ch0 type dummy; ip link set ch0 up
+			ip link add ch1 type veth peer name ch2 netns $lan
+			ip link set ch1 up
+			ip link del ch0; ip link del ch1
+		done" >/dev/null 2>&1 &
+	churn=$!
 	for i in $(seq "$CYCLES"); do
 		if ! module_load || ! pa "$node" vlan0 mode 1 || ! module_unload; then
 			break
 		fi
 		ok=$i
 	done
-	kill "$flood"
-	wait "$flood" 2>/dev/null
-	check_eq "$ok" "$CYCLES" "$CYCLES load/unload cycles with requests flowing"
+	kill "$flood" "$churn"
+	wait "$flood" "$churn" 2>/dev/null
+	check_eq "$ok" "$CYCLES" "$CYCLES load/unload cycles with requests flowing and devices coming and going"
 }
 
 test_unloaded() {
