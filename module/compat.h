@@ -8,8 +8,18 @@
 #ifndef _PROXYARP_COMPAT_H
 #define _PROXYARP_COMPAT_H
 
+#include <linux/kconfig.h>
 #include <linux/sysctl.h>
 #include <net/net_namespace.h>
+
+/*
+ * What the kernel must have, said at build time: without the ARP
+ * netfilter family (selected by NF_TABLES_ARP or IP_NF_ARPTABLES),
+ * registering an NF_ARP_IN hook warns and fails at load.
+ */
+#if !IS_ENABLED(CONFIG_NETFILTER_FAMILY_ARP)
+#error "proxyarp needs CONFIG_NETFILTER_FAMILY_ARP (NF_TABLES_ARP or IP_NF_ARPTABLES)"
+#endif
 
 /* 6.11 made the table a proc handler gets const. */
 #ifdef COMPAT_HAVE_CONST_CTL_TABLE
