@@ -3,6 +3,8 @@
 #   make [KVER=release]   build module/proxyarp.ko (default: running kernel)
 #   make demo             the incident and the fix, side by side, in a guest
 #   make check            everything, in guests booting Debian's 6.1 and 6.12
+#   make check-debug      the suite on a KASAN/lockdep/kmemleak 6.12 build
+#   make bench            latency, lossless rate and cost, kernel vs module
 #   make deb              proxyarp-dkms_<version>_all.deb
 #   make deps             install what the checks need (apt, as root)
 #   make soak             make check with the long runs (hours)
@@ -59,6 +61,11 @@ demo:
 deb:
 	scripts/deb
 
+check-debug:
+	scripts/check --debug
+
+bench:
+	scripts/bench
 
 check:
 	scripts/check
@@ -73,4 +80,4 @@ vmshell:
 	scripts/vmtest -k $(KVER) -- bash
 
 .PHONY: all module clean install install-config dkms-install dkms-uninstall deps demo deb \
-	check soak style vmshell
+	check check-debug bench soak style vmshell
