@@ -54,12 +54,8 @@ flood_stop() {
 	FLOOD=""
 }
 
-# entries NS: the sysctl directories; devices NS: all, default and the
-# devices, as the directories should be.
-entries() {
-	ip netns exec "$1" ls /proc/sys/net/proxyarp/conf | LC_ALL=C sort | xargs
-}
-
+# devices NS: all, default and the devices, as the sysctl directories
+# (conf_dirs) should be.
 devices() {
 	{ echo all; echo default
 	  ip -n "$1" -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'
@@ -96,26 +92,26 @@ device_batch() {
 			echo 2 >/proc/sys/net/proxyarp/conf/$d/mode
 			echo "${d#c}" >/proc/sys/net/proxyarp/conf/$d/max_rate
 		done' - "${names[@]}" || ok=0
-	[ "$(entries "$na")" = "$(devices "$na")" ] || { echo "# na after add: $(entries "$na")"; ok=0; }
+	[ "$(conf_dirs "$na")" = "$(devices "$na")" ] || { echo "# na after add: $(conf_dirs "$na")"; ok=0; }
 
 	for i in "${names[@]}"; do echo "link set $i name r${i#c}"; done |
 		ip -n "$na" -batch - || ok=0
 	want_a=$(for i in "${names[@]}"; do echo "r${i#c}=2/3/${i#c}"; done | xargs)
-	[ "$(entries "$na")" = "$(devices "$na")" ] || { echo "# na after rename: $(entries "$na")"; ok=0; }
+	[ "$(conf_dirs "$na")" = "$(devices "$na")" ] || { echo "# na after rename: $(conf_dirs "$na")"; ok=0; }
 	[ "$(values "$na" "${renamed[@]}")" = "$want_a" ] ||
 		{ echo "# values after rename: $(values "$na" "${renamed[@]}")"; ok=0; }
 
 	for i in "${renamed[@]}"; do echo "link set $i netns $nb"; done |
 		ip -n "$na" -batch - || ok=0
 	want_b=$(for i in "${renamed[@]}"; do echo "$i=0/7/70"; done | xargs)
-	[ "$(entries "$na")" = "$(devices "$na")" ] || { echo "# na after move: $(entries "$na")"; ok=0; }
-	[ "$(entries "$nb")" = "$(devices "$nb")" ] || { echo "# nb after move: $(entries "$nb")"; ok=0; }
+	[ "$(conf_dirs "$na")" = "$(devices "$na")" ] || { echo "# na after move: $(conf_dirs "$na")"; ok=0; }
+	[ "$(conf_dirs "$nb")" = "$(devices "$nb")" ] || { echo "# nb after move: $(conf_dirs "$nb")"; ok=0; }
 	[ "$(values "$nb" "${renamed[@]}")" = "$want_b" ] ||
 		{ echo "# values after move: $(values "$nb" "${renamed[@]}")"; ok=0; }
 
 	for i in "${renamed[@]}"; do echo "link del $i"; done |
 		ip -n "$nb" -batch - || ok=0
-	[ "$(entries "$nb")" = "$(devices "$nb")" ] || { echo "# nb after delete: $(entries "$nb")"; ok=0; }
+	[ "$(conf_dirs "$nb")" = "$(devices "$nb")" ] || { echo "# nb after delete: $(conf_dirs "$nb")"; ok=0; }
 	[ "$ok" = 1 ]
 }
 

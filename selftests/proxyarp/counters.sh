@@ -31,20 +31,6 @@ setup() {
 	pa "$node" vlan1 mode 2
 }
 
-# row NS DEV: DEV's line as "column=value" for the mode and every
-# counter that is not zero, in header order.
-row() {
-	ip netns exec "$1" cat /proc/net/stat/proxyarp | awk -v row="$2" '
-		NR == 1 { for (i = 1; i <= NF; i++) name[i] = $i; next }
-		$1 == row {
-			s = "mode=" $2
-			for (i = 3; i <= NF; i++)
-				if ($i != 0)
-					s = s " " name[i] "=" $i
-			print s
-		}'
-}
-
 # send DEV SIP ARPQ-ARGS...: the summary line of arpq from the LAN.
 send() {
 	local dev=$1 sip=$2
@@ -62,7 +48,7 @@ test_header() {
 	check_eq "$(ip netns exec "$node" head -n 1 /proc/net/stat/proxyarp)" \
 		"$want" "the header names device, mode, verdicts and every reason in enum order"
 	check_eq "$(stat -c %a /proc/net/stat/proxyarp)" "444" "the file is 0444"
-	check_eq "$(row "$node" all)" "mode=-" "a fresh namespace counts nothing"
+	check_eq "$(counter_row "$node" all)" "mode=-" "a fresh namespace counts nothing"
 	check_eq "$(ip netns exec "$node" cat /proc/net/stat/proxyarp | awk '{ print $1 }' | xargs)" \
 		"device all vlan0 vlan1" "only devices whose mode is not 0 are listed"
 }
@@ -79,15 +65,15 @@ test_counts() {
 	check_eq "$(send vl1 192.0.2.1 -f <(seq -f '10.9.2.%g' 1 4))" \
 		"sent 4 replies 0" "vlan1 (audit): 4 requests, nothing sent"
 
-	check_eq "$(row "$node" vlan0)" \
+	check_eq "$(counter_row "$node" vlan0)" \
 		"mode=1 reply=5 ignore=6 proxied=5 local=2 dad=1 default_route=3" \
 		"vlan0 counts exactly what it decided"
-	check_eq "$(row "$node" vlan1)" "mode=2 reply=4 proxied=4" \
+	check_eq "$(counter_row "$node" vlan1)" "mode=2 reply=4 proxied=4" \
 		"vlan1 counts its audit decisions as replies"
-	check_eq "$(row "$node" all)" \
+	check_eq "$(counter_row "$node" all)" \
 		"mode=- reply=9 ignore=6 proxied=9 local=2 dad=1 default_route=3" \
 		"the namespace's line is the sum"
-	check_eq "$(row "$lan" all)" "mode=-" "another namespace counts nothing"
+	check_eq "$(counter_row "$lan" all)" "mode=-" "another namespace counts nothing"
 }
 
 test_cpus() {
@@ -104,13 +90,13 @@ test_cpus() {
 
 test_lifetime() {
 	pa "$node" vlan1 mode 0
-	check_eq "$(row "$node" vlan1)" "mode=0 reply=4 proxied=4" \
+	check_eq "$(counter_row "$node" vlan1)" "mode=0 reply=4 proxied=4" \
 		"mode 0 keeps a device's counts listed"
 	ip -n "$node" link del vlan1
 	link_pair "$node" "$lan" vlan1 vl1
-	check_eq "$(row "$node" vlan1)" "" "a new device in mode 0 is not listed"
+	check_eq "$(counter_row "$node" vlan1)" "" "a new device in mode 0 is not listed"
 	pa "$node" vlan1 mode 2
-	check_eq "$(row "$node" vlan1)" "mode=2" "a new device starts at zero"
+	check_eq "$(counter_row "$node" vlan1)" "mode=2" "a new device starts at zero"
 	check_eq "$(counter "$node" all reply)" "209" \
 		"the namespace keeps the counts of a deleted device"
 
@@ -119,7 +105,7 @@ test_lifetime() {
 	log_test $? "unload removes /proc/net/stat/proxyarp"
 	module_load
 	pa "$node" vlan0 mode 1
-	check_eq "$(row "$node" all) / $(row "$node" vlan0)" "mode=- / mode=1" \
+	check_eq "$(counter_row "$node" all) / $(counter_row "$node" vlan0)" "mode=- / mode=1" \
 		"counts start at zero on load"
 }
 

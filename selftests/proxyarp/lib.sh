@@ -234,6 +234,27 @@ enum_value() {
 	sed -n "s/^[[:space:]]*$1 = \([0-9]*\),.*/\1/p" "$UAPI"
 }
 
+# conf_dirs NS: the directories of /proc/sys/net/proxyarp/conf in NS,
+# sorted, on one line.
+conf_dirs() {
+	ip netns exec "$1" ls /proc/sys/net/proxyarp/conf | LC_ALL=C sort | xargs
+}
+
+# counter_row NS ROW: ROW's line of /proc/net/stat/proxyarp in NS as
+# "mode=M" then "column=value" for every counter that is not zero, in
+# header order; nothing when ROW has no line.
+counter_row() {
+	ip netns exec "$1" cat /proc/net/stat/proxyarp | awk -v row="$2" '
+		NR == 1 { for (i = 1; i <= NF; i++) name[i] = $i; next }
+		$1 == row {
+			s = "mode=" $2
+			for (i = 3; i <= NF; i++)
+				if ($i != 0)
+					s = s " " name[i] "=" $i
+			print s
+		}'
+}
+
 # counter NS ROW COLUMN: a counter of /proc/net/stat/proxyarp in NS, found
 # by the header's column names; ROW is "all" or a device.  Prints
 # nothing when ROW has no line.

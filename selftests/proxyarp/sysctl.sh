@@ -26,10 +26,6 @@ n1="" n2="" a1="" b1="" a2="" b2=""
 
 KNOBS="mode ignore_default_route min_prefixlen honor_proxy_delay max_rate max_burst"
 
-conf_dirs() {
-	ip netns exec "$1" ls /proc/sys/net/proxyarp/conf | LC_ALL=C sort | xargs
-}
-
 values() {
 	local ns=$1 dev=$2 knob out=
 
