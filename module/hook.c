@@ -7,10 +7,13 @@
  * it refuses and the kernel would have proxied is consumed as well, so
  * the kernel's own proxy_arp cannot answer it; every other request goes
  * on to arp_process() untouched.  mode 2 (audit): decide and trace only.
+ * The hook is registered in a namespace only once something there asks
+ * for the module (proxyarp_hooks_want()).
  */
 
 #include <linux/if_arp.h>
 #include <linux/inetdevice.h>
+#include <linux/mutex.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_arp.h>
 #include <net/arp.h>
@@ -213,14 +216,40 @@ static const struct nf_hook_ops proxyarp_nf_ops[] = {
 	},
 };
 
-int proxyarp_hooks_register(struct net *net)
+/*
+ * A namespace gets the hook the first time a mode other than 0 is set
+ * in it (a device, "default" or "all": a device only ever has a mode
+ * copied from its namespace's "default" or written there), and keeps it
+ * until the namespace or the module goes.  Until then its ARP traffic
+ * does not pass through the module at all.  Serialised by
+ * proxyarp_hooks_mutex; the sysctl handlers are the only callers.
+ */
+static DEFINE_MUTEX(proxyarp_hooks_mutex);
+
+int proxyarp_hooks_want(struct net *net)
 {
-	return nf_register_net_hooks(net, proxyarp_nf_ops,
-				     ARRAY_SIZE(proxyarp_nf_ops));
+	struct proxyarp_net *pn = proxyarp_pernet(net);
+	int err = 0;
+
+	mutex_lock(&proxyarp_hooks_mutex);
+	if (!pn->hooked) {
+		err = nf_register_net_hooks(net, proxyarp_nf_ops,
+					    ARRAY_SIZE(proxyarp_nf_ops));
+		pn->hooked = !err;
+	}
+	mutex_unlock(&proxyarp_hooks_mutex);
+	return err;
 }
 
+/* From the namespace's exit, once no sysctl handler can run any more. */
 void proxyarp_hooks_unregister(struct net *net)
 {
-	nf_unregister_net_hooks(net, proxyarp_nf_ops,
-				ARRAY_SIZE(proxyarp_nf_ops));
+	struct proxyarp_net *pn = proxyarp_pernet(net);
+
+	mutex_lock(&proxyarp_hooks_mutex);
+	if (pn->hooked)
+		nf_unregister_net_hooks(net, proxyarp_nf_ops,
+					ARRAY_SIZE(proxyarp_nf_ops));
+	pn->hooked = false;
+	mutex_unlock(&proxyarp_hooks_mutex);
 }

@@ -36,13 +36,8 @@ static int __net_init proxyarp_net_init(struct net *net)
 	err = proxyarp_stats_net_init(net);
 	if (err)
 		goto err_dflt;
-	err = proxyarp_hooks_register(net);
-	if (err)
-		goto err_stats;
 	return 0;
 
-err_stats:
-	proxyarp_stats_net_exit(net);
 err_dflt:
 	proxyarp_sysctl_unregister(pn->dflt_sysctl);
 err_all:
@@ -53,16 +48,18 @@ err:
 
 /*
  * Subsystem exits run after the device exits: every device has left the
- * namespace by now, and the notifier has emptied the xarray.
+ * namespace by now, and the notifier has emptied the xarray.  The
+ * "all" and "default" tables go first: unregistering them waits for
+ * their handlers, the last that could register the hook.
  */
 static void __net_exit proxyarp_net_exit(struct net *net)
 {
 	struct proxyarp_net *pn = proxyarp_pernet(net);
 
-	proxyarp_hooks_unregister(net);
-	proxyarp_stats_net_exit(net);
 	proxyarp_sysctl_unregister(pn->dflt_sysctl);
 	proxyarp_sysctl_unregister(pn->all_sysctl);
+	proxyarp_hooks_unregister(net);
+	proxyarp_stats_net_exit(net);
 	WARN_ON_ONCE(!xa_empty(&pn->devs));
 	xa_destroy(&pn->devs);
 }

@@ -79,6 +79,7 @@ struct proxyarp_net {
 	struct ctl_table_header *all_sysctl;
 	struct ctl_table_header *dflt_sysctl;
 	struct xarray devs;		/* ifindex -> struct proxyarp_dev */
+	bool hooked;			/* NF_ARP_IN hook registered (hook.c) */
 };
 
 /* What was asked, what was found, and what was decided. */
@@ -145,7 +146,7 @@ bool proxyarp_guard_allow(struct proxyarp_dev *pdev,
 /* hook.c */
 void proxyarp_send_reply(struct sk_buff *skb, struct net_device *dev,
 			 __be32 sip, __be32 tip, const u8 *sha);
-int proxyarp_hooks_register(struct net *net);
+int proxyarp_hooks_want(struct net *net);
 void proxyarp_hooks_unregister(struct net *net);
 
 #endif /* _PROXYARP_H */

@@ -92,6 +92,12 @@ static int proxyarp_sysctl_handler(PROXYARP_CTL_CONST struct ctl_table *table,
 	ret = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
 	if (ret || !write)
 		return ret;
+	/* The hook first: a mode is never set without it. */
+	if (knob == PROXYARP_KNOB_MODE && val != PROXYARP_MODE_OFF) {
+		ret = proxyarp_hooks_want(table->extra2);
+		if (ret)
+			return ret;
+	}
 
 	if (conf != &pn->all) {
 		WRITE_ONCE(*(int *)table->data, val);

@@ -22,7 +22,7 @@
 source "$(dirname "$0")/lib.sh"
 
 # Namespaces, named by setup_ns.
-n1="" n2="" a1="" b1="" a2="" b2=""
+n1="" n2="" a1="" b1="" a2="" b2="" h1="" h2="" h3="" hook_pid=""
 
 KNOBS="mode ignore_default_route min_prefixlen honor_proxy_delay max_rate max_burst"
 
@@ -145,9 +145,82 @@ test_two_namespaces() {
 		"namespace with ignore_default_route=0 does"
 }
 
+# Whether a namespace has the module's hook is seen by running it:
+# bpftrace prints the receiving device of every call of the hook
+# (nft list hooks would say it directly, but 6.1 has no
+# NETFILTER_NETLINK_HOOK).  hN has a veth pair haN/hbN; a request sent
+# out of haN is received on hbN.
+hook_watch() {
+	# shellcheck disable=SC2016 # bpftrace's own syntax
+	bpftrace -B line -e 'kprobe:proxyarp_arp_in {
+		printf("in %s\n", ((struct sk_buff *)arg1)->dev->name); }' \
+		>"$TMPDIR/hook" 2>&1 &
+	hook_pid=$!
+	busywait 120000 grep -q Attaching "$TMPDIR/hook"
+}
+
+hook_calls() { # N
+	grep -c "^in hb$1\$" "$TMPDIR/hook"
+}
+
+# hooked NS N: "yes" when a request received on hbN ran the hook.
+hooked() {
+	local before
+
+	before=$(hook_calls "$2")
+	ask "$1" "ha$2" 192.0.2.1 192.0.2.2 >/dev/null
+	if busywait 3000 test "$(hook_calls "$2")" -gt "$before"; then
+		echo yes
+	else
+		echo no
+	fi
+}
+
+# The hook comes with the first mode other than 0 written in a
+# namespace (device, default or all), and stays.
+test_hook() {
+	local i ns
+
+	if ! command -v bpftrace >/dev/null; then
+		log_skip "bpftrace not installed"
+		return
+	fi
+	setup_ns h1 h2 h3 || return
+	for i in 1 2 3; do
+		ns=h$i
+		ip -n "${!ns}" link add "ha$i" type veth peer name "hb$i"
+		ip -n "${!ns}" link set "ha$i" up
+		ip -n "${!ns}" link set "hb$i" up
+	done
+	if ! hook_watch; then
+		sed 's/^/# /' "$TMPDIR/hook"
+		log_test 1 "bpftrace attaches to the hook"
+		return
+	fi
+	pa "$h1" hb1 mode 0
+	pa "$h1" all mode 0
+	ip netns exec "$h1" sh -c 'echo 3 >/proc/sys/net/proxyarp/conf/default/mode' 2>/dev/null
+	check_eq "$(hooked "$h1" 1)$(hooked "$h2" 2)$(hooked "$h3" 3)" "nonono" \
+		"no hook where no mode other than 0 was written (0, invalid)"
+	pa "$h1" hb1 mode 1
+	check_eq "$(hooked "$h1" 1)" "yes" "mode 1 on a device registers the hook"
+	check_eq "$(hooked "$h2" 2)$(hooked "$h3" 3)" "nono" "in that namespace only"
+	pa "$h2" default mode 2
+	ip -n "$h2" link add hc2 type dummy
+	check_eq "$(hooked "$h2" 2)/$(pa "$h2" hc2 mode)" "yes/2" \
+		"mode 2 in default registers it (for the devices that take it)"
+	pa "$h3" all mode 1
+	check_eq "$(hooked "$h3" 3)" "yes" "mode 1 in all registers it"
+	pa "$h1" hb1 mode 0
+	check_eq "$(hooked "$h1" 1)" "yes" "mode back to 0: the hook stays"
+	kill -INT "$hook_pid"
+	wait "$hook_pid"
+}
+
 require_root
 require_cmd ip
-trap cleanup EXIT
+TMPDIR=$(mktemp -d)
+trap 'cleanup; rm -rf "$TMPDIR"' EXIT
 module_load || exit "$ksft_fail"
 setup_ns n1 || exit "$ksft_fail"
 ip -n "$n1" link add d1 type dummy
@@ -161,4 +234,5 @@ test_invalid
 test_rename_unregister
 test_netns
 test_two_namespaces
+test_hook
 finish
