@@ -163,13 +163,20 @@ hook_calls() { # N
 	grep -c "^in hb$1\$" "$TMPDIR/hook"
 }
 
-# hooked NS N: "yes" when a request received on hbN ran the hook.
+# hook_ran N BEFORE: the hook has run on hbN more than BEFORE times.
+# shellcheck disable=SC2317 # called through busywait
+hook_ran() {
+	[ "$(hook_calls "$1")" -gt "$2" ]
+}
+
+# hooked NS N: "yes" when a request received on hbN ran the hook
+# (bpftrace's output may lag: wait up to 3 s before saying no).
 hooked() {
 	local before
 
 	before=$(hook_calls "$2")
 	ask "$1" "ha$2" 192.0.2.1 192.0.2.2 >/dev/null
-	if busywait 3000 test "$(hook_calls "$2")" -gt "$before"; then
+	if busywait 3000 hook_ran "$2" "$before"; then
 		echo yes
 	else
 		echo no
