@@ -450,10 +450,16 @@ def main():
         trace.close()
     tap.note("decisions by reason, knobs off: " + ", ".join(
         "%s %d" % kv for kv in sorted(REASONS.items())))
+    # Agreement means little if the kernel hardly answers.  How much it
+    # answers depends on the random topologies: 9% to 28% of 400
+    # requests (4 topologies), 11% to 22% of 2,000, 14% to 19% of
+    # 100,000 seen so far; the floor is half the lowest of those.
     replied = sum(n for k, n in REASONS.items() if "answered" in k)
-    tap.result(replied * 10 >= total,
-               "the oracle answered %d of %d requests (at least 10%%)" %
-               (replied, total))
+    proxied = sum(n for k, n in REASONS.items()
+                  if k.startswith("prox") and "answered" in k)
+    tap.result(replied * 20 >= total and proxied > 0,
+               "the oracle answered %d of %d requests (at least 5%%), "
+               "%d of them by proxy (at least 1)" % (replied, total, proxied))
     tap.note("knobs on: %d/%d agree, %d explained by the knobs or deliberate" %
              (knob_ok, knob_total, knob_expl))
     print("# parity: %d/%d requests agree (%d deliberate differences)" %
