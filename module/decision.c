@@ -143,56 +143,64 @@ static bool proxyarp_fwd_proxy(struct in_device *in_dev,
 	return omi != imi && omi != -1;
 }
 
-/* What the kernel and the module make of one nexthop of the route. */
-struct proxyarp_nh_verdict {
-	enum proxyarp_reason reason;	/* PROXIED, PROXY_ENTRY or why not */
-	bool kernel_proxies;
-};
+/*
+ * Is there an explicit proxy entry (ip neigh add proxy) for the target on
+ * the receiving device?  Looked up at most once per request, and only
+ * where it can change something: the kernel asks pneigh_lookup() last,
+ * after arp_fwd_proxy() and arp_fwd_pvlan(), and so does the module.  A
+ * request routing alone answers never takes tbl->lock for it.
+ */
+static bool proxyarp_entry(struct net_device *dev,
+			   struct proxyarp_decision *d)
+{
+	if (d->entry == PROXYARP_ENTRY_UNKNOWN)
+		d->entry = pneigh_lookup(&arp_tbl, dev_net(dev), &d->tip, dev,
+					 0) ? PROXYARP_ENTRY_FOUND :
+					      PROXYARP_ENTRY_NONE;
+	return d->entry == PROXYARP_ENTRY_FOUND;
+}
 
 /*
  * The rest of __mkroute_input() (source validation, the same-device rule
- * for ARP) then the proxy branch of arp_process() for one nexthop.
+ * for ARP) then the proxy branch of arp_process() for one nexthop, in its
+ * order: arp_fwd_proxy(), arp_fwd_pvlan(), then an entry, which only a
+ * nexthop through another device consults.  Notes in @d what
+ * proxyarp_decide() needs to consult the entry later.
  */
-static struct proxyarp_nh_verdict
-proxyarp_nexthop(struct sk_buff *skb, struct in_device *in_dev,
-		 struct fib_nh_common *nhc, const struct proxyarp_decision *d)
+static enum proxyarp_reason proxyarp_nexthop(struct sk_buff *skb,
+					     struct in_device *in_dev,
+					     struct fib_nh_common *nhc,
+					     struct proxyarp_decision *d)
 {
-	struct proxyarp_nh_verdict v = { .reason = PROXYARP_REASON_NO_ROUTE };
 	struct net_device *dev = in_dev->dev, *out = nhc->nhc_dev;
-	bool proxy, pvlan, entry;
+	bool proxy, pvlan;
 	int err;
 
 	if (!out || !__in_dev_get_rcu(out))
-		return v;
+		return PROXYARP_REASON_NO_ROUTE;
 	err = proxyarp_validate_source(skb, d->sip, d->tip, nhc->nhc_oif,
 				       dev, in_dev);
-	if (err) {
-		v.reason = err == -EXDEV ? PROXYARP_REASON_RP_FILTER :
-					   PROXYARP_REASON_MARTIAN_SOURCE;
-		return v;
-	}
-	if (out == dev && !IN_DEV_PROXY_ARP_PVLAN(in_dev)) {
-		v.reason = PROXYARP_REASON_SAME_DEVICE;
-		return v;
-	}
+	if (err)
+		return err == -EXDEV ? PROXYARP_REASON_RP_FILTER :
+				       PROXYARP_REASON_MARTIAN_SOURCE;
+	if (out == dev && !IN_DEV_PROXY_ARP_PVLAN(in_dev))
+		return PROXYARP_REASON_SAME_DEVICE;
 
 	proxy = proxyarp_fwd_proxy(in_dev, out);
 	/* arp_fwd_pvlan() */
 	pvlan = out == dev && d->sip != d->tip;
-	entry = out != dev &&
-		pneigh_lookup(&arp_tbl, dev_net(dev), &d->tip, dev, 0);
-	v.kernel_proxies = (proxy && IN_DEV_PROXY_ARP(in_dev)) || pvlan ||
-			   entry;
+	d->kernel_proxies |= (proxy && IN_DEV_PROXY_ARP(in_dev)) || pvlan;
+	d->entry_counts |= out != dev;
+	d->pvlan |= pvlan;
 
 	if (d->sip == d->tip)
-		v.reason = PROXYARP_REASON_GARP;
-	else if (entry)
-		v.reason = PROXYARP_REASON_PROXY_ENTRY;
-	else if (proxy || pvlan)
-		v.reason = PROXYARP_REASON_PROXIED;
-	else
-		v.reason = PROXYARP_REASON_MEDIUM_ID;
-	return v;
+		return PROXYARP_REASON_GARP;
+	if (proxy || pvlan)
+		return PROXYARP_REASON_PROXIED;
+	/* Neither: then out != dev, or this would be pvlan or garp. */
+	if (proxyarp_entry(dev, d))
+		return PROXYARP_REASON_PROXY_ENTRY;
+	return PROXYARP_REASON_MEDIUM_ID;
 }
 
 static bool proxyarp_reason_replies(enum proxyarp_reason reason)
@@ -213,8 +221,7 @@ static enum proxyarp_reason proxyarp_route_nexthops(struct sk_buff *skb,
 						    struct fib_result *res,
 						    struct proxyarp_decision *d)
 {
-	enum proxyarp_reason reason = PROXYARP_REASON_NO_ROUTE;
-	struct proxyarp_nh_verdict v;
+	enum proxyarp_reason reason = PROXYARP_REASON_NO_ROUTE, nh;
 	bool first = true;
 	int i;
 
@@ -224,11 +231,10 @@ static enum proxyarp_reason proxyarp_route_nexthops(struct sk_buff *skb,
 		if (fib_info_num_path(res->fi) > 1 &&
 		    (nhc->nhc_flags & RTNH_F_DEAD))
 			continue;
-		v = proxyarp_nexthop(skb, in_dev, nhc, d);
-		d->kernel_proxies |= v.kernel_proxies;
+		nh = proxyarp_nexthop(skb, in_dev, nhc, d);
 		if (first || (proxyarp_reason_replies(reason) &&
-			      !proxyarp_reason_replies(v.reason)))
-			reason = v.reason;
+			      !proxyarp_reason_replies(nh)))
+			reason = nh;
 		first = false;
 	}
 	return reason;
@@ -340,10 +346,22 @@ void proxyarp_decide(struct sk_buff *skb, struct in_device *in_dev,
 	else
 		reason = proxyarp_route(skb, in_dev, d);
 
-	if (reason == PROXYARP_REASON_PROXIED)
+	/*
+	 * The knobs refuse a route, not an explicit entry: one answers
+	 * where every nexthop leaves through another device.
+	 */
+	if (reason == PROXYARP_REASON_PROXIED) {
 		reason = proxyarp_knobs(conf, d);
+		if (reason != PROXYARP_REASON_PROXIED && !d->pvlan &&
+		    proxyarp_entry(in_dev->dev, d))
+			reason = PROXYARP_REASON_PROXY_ENTRY;
+	}
 
 	d->reason = reason;
 	d->verdict = proxyarp_reason_replies(reason) ? PROXYARP_VERDICT_REPLY :
 						       PROXYARP_VERDICT_IGNORE;
+	/* What arp_process() would make of a refused request. */
+	if (d->verdict != PROXYARP_VERDICT_REPLY && !d->kernel_proxies &&
+	    d->entry_counts)
+		d->kernel_proxies = proxyarp_entry(in_dev->dev, d);
 }

@@ -82,6 +82,12 @@ struct proxyarp_net {
 	bool hooked;			/* NF_ARP_IN hook registered (hook.c) */
 };
 
+enum proxyarp_entry {
+	PROXYARP_ENTRY_UNKNOWN,		/* not looked up (yet) */
+	PROXYARP_ENTRY_NONE,
+	PROXYARP_ENTRY_FOUND,
+};
+
 /* What was asked, what was found, and what was decided. */
 struct proxyarp_decision {
 	const struct net_device *dev;	/* receiving device */
@@ -96,6 +102,10 @@ struct proxyarp_decision {
 	u8 verdict;
 	u8 reason;
 	bool kernel_proxies;		/* the kernel itself would answer */
+	/* decision.c's own, the explicit proxy entry: */
+	u8 entry;			/* enum proxyarp_entry */
+	bool entry_counts;		/* a nexthop through another device */
+	bool pvlan;			/* a nexthop back out by proxy_arp_pvlan */
 };
 
 /* main.c */

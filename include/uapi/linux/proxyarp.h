@@ -25,7 +25,9 @@ enum proxyarp_reason {
 	 * or through the same one with proxy_arp_pvlan
 	 */
 	PROXYARP_REASON_PROXIED = 0,
-	/* reply: an explicit proxy entry (ip neigh add proxy ...) */
+	/* reply: an explicit proxy entry (ip neigh add proxy ...), where
+	 * medium_id or a safety knob refuses the route
+	 */
 	PROXYARP_REASON_PROXY_ENTRY = 1,
 	/* ignore, to the kernel: the target is local to this host */
 	PROXYARP_REASON_LOCAL = 2,

@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Explicit proxy entries (ip neigh add proxy ADDR dev DEV).  The kernel
+# asks for one only when routing alone would not proxy (arp_fwd_proxy()
+# || arp_fwd_pvlan() || pneigh_lookup()); the module does the same, so
+# an entry names the reason (proxy_entry) only where it is what answers:
+# where medium_id or the safety knobs refuse the route.
+#
+#  lan                 node
+# +---------+        +----------------------------------------+
+# | vl0     |--------| vlan0 (mode 1, proxy_arp 0)            |
+# +---------+        | d0 (dummy)  10.7.0.0/16, default       |
+#                    | proxy entries 10.7.1.1, 10.8.1.1 (vlan0) |
+#                    +----------------------------------------+
+
+source "$(dirname "$0")/lib.sh"
+
+# Namespaces, named by setup_ns.
+node="" lan=""
+
+setup() {
+	setup_ns node lan || return 1
+	link_pair "$node" "$lan" || return 1
+	add_dummy "$node" d0 10.7.0.0/16 || return 1
+	ip -n "$node" route add default dev d0
+	ip -n "$node" neigh add proxy 10.7.1.1 dev vlan0
+	ip -n "$node" neigh add proxy 10.8.1.1 dev vlan0
+	pa "$node" vlan0 mode 1
+}
+
+# reason_of TARGET: the reason traced for the last request for TARGET.
+reason_of() {
+	trace_lines | grep "tip=$1 " | tail -n 1 |
+		sed -n 's/.* reason=\([a-z_]*\).*/\1/p'
+}
+
+test_routing_first() {
+	local mac
+
+	mac=$(mac_of "$node" vlan0)
+	trace_start || return
+	check_eq "$(answer "$lan" vl0 192.0.2.1 10.7.1.1)" "$mac" \
+		"a routed target with an entry: answered"
+	check_eq "$(reason_of 10.7.1.1)" "proxied" \
+		"routing answers it, the entry is not needed: proxied"
+	check_eq "$(answer "$lan" vl0 192.0.2.1 10.7.1.2)" "$mac" \
+		"a routed target without an entry: answered"
+	check_eq "$(reason_of 10.7.1.2)" "proxied" "and proxied"
+}
+
+test_entry_over_knobs() {
+	local mac
+
+	mac=$(mac_of "$node" vlan0)
+	pa "$node" vlan0 ignore_default_route 1
+	pa "$node" vlan0 min_prefixlen 24
+	trace_start || return
+	check_eq "$(answer "$lan" vl0 192.0.2.1 10.8.1.1)" "$mac" \
+		"default route refused, but an entry: answered"
+	check_eq "$(reason_of 10.8.1.1)" "proxy_entry" "reason proxy_entry"
+	check_eq "$(answer "$lan" vl0 192.0.2.1 10.8.1.2)" "" \
+		"default route, no entry: not answered"
+	check_eq "$(reason_of 10.8.1.2)" "default_route" "reason default_route"
+	check_eq "$(answer "$lan" vl0 192.0.2.1 10.7.1.1)" "$mac" \
+		"short prefix refused, but an entry: answered"
+	check_eq "$(reason_of 10.7.1.1)" "proxy_entry" "reason proxy_entry"
+	check_eq "$(answer "$lan" vl0 192.0.2.1 10.7.1.2)" "" \
+		"short prefix, no entry: not answered"
+	check_eq "$(reason_of 10.7.1.2)" "short_prefix" "reason short_prefix"
+	pa "$node" vlan0 ignore_default_route 0
+	pa "$node" vlan0 min_prefixlen 0
+}
+
+test_entry_over_medium() {
+	local mac
+
+	mac=$(mac_of "$node" vlan0)
+	ipv4 "$node" vlan0 medium_id 1
+	ipv4 "$node" d0 medium_id 1
+	trace_start || return
+	check_eq "$(answer "$lan" vl0 192.0.2.1 10.7.1.1)" "$mac" \
+		"one medium, but an entry: answered"
+	check_eq "$(reason_of 10.7.1.1)" "proxy_entry" "reason proxy_entry"
+	check_eq "$(answer "$lan" vl0 192.0.2.1 10.7.1.2)" "" \
+		"one medium, no entry: not answered"
+	check_eq "$(reason_of 10.7.1.2)" "medium_id" "reason medium_id"
+	ipv4 "$node" vlan0 medium_id 0
+	ipv4 "$node" d0 medium_id 0
+}
+
+# The module refuses a gratuitous request; the kernel would answer it
+# from the entry even with proxy_arp 0, so the module must consume it.
+test_garp_consumed() {
+	trace_start || return
+	check_eq "$(answer "$lan" vl0 10.7.1.1 10.7.1.1)" "" \
+		"a gratuitous request for an entry: not answered"
+	check_eq "$(reason_of 10.7.1.1)" "garp" "reason garp"
+	pa "$node" vlan0 mode 0
+	check_eq "$(answer "$lan" vl0 10.7.1.1 10.7.1.1)" \
+		"$(mac_of "$node" vlan0)" \
+		"mode 0: the kernel answers it (the check above can fail)"
+	pa "$node" vlan0 mode 1
+}
+
+require_root
+require_cmd ip
+trap cleanup EXIT
+module_load || exit "$ksft_fail"
+setup || exit "$ksft_fail"
+
+test_routing_first
+test_entry_over_knobs
+test_entry_over_medium
+test_garp_consumed
+finish
