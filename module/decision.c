@@ -189,7 +189,7 @@ static enum proxyarp_reason proxyarp_nexthop(struct sk_buff *skb,
 	proxy = proxyarp_fwd_proxy(in_dev, out);
 	/* arp_fwd_pvlan() */
 	pvlan = out == dev && d->sip != d->tip;
-	d->kernel_proxies |= (proxy && IN_DEV_PROXY_ARP(in_dev)) || pvlan;
+	d->kernel_by_route |= (proxy && IN_DEV_PROXY_ARP(in_dev)) || pvlan;
 	d->entry_counts |= out != dev;
 	d->pvlan |= pvlan;
 
@@ -360,8 +360,20 @@ void proxyarp_decide(struct sk_buff *skb, struct in_device *in_dev,
 	d->reason = reason;
 	d->verdict = proxyarp_reason_replies(reason) ? PROXYARP_VERDICT_REPLY :
 						       PROXYARP_VERDICT_IGNORE;
-	/* What arp_process() would make of a refused request. */
-	if (d->verdict != PROXYARP_VERDICT_REPLY && !d->kernel_proxies &&
-	    d->entry_counts)
-		d->kernel_proxies = proxyarp_entry(in_dev->dev, d);
+}
+
+/**
+ * proxyarp_kernel_proxies - would arp_process() answer the request?
+ * @in_dev: the receiving device's IPv4 state
+ * @d: the request, after proxyarp_decide()
+ *
+ * For a request the module refuses, after the decision or the storm
+ * guard: the hook then consumes it, so that the kernel cannot answer it.
+ * May look up the proxy entry the decision did not need.
+ */
+bool proxyarp_kernel_proxies(struct in_device *in_dev,
+			     struct proxyarp_decision *d)
+{
+	return d->kernel_by_route ||
+	       (d->entry_counts && proxyarp_entry(in_dev->dev, d));
 }

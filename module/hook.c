@@ -196,7 +196,7 @@ static unsigned int proxyarp_arp_in(void *priv, struct sk_buff *skb,
 		proxyarp_reply(skb, pdev, in_dev, &d);
 		return NF_STOLEN;
 	}
-	if (!d.kernel_proxies)
+	if (!proxyarp_kernel_proxies(in_dev, &d))
 		return NF_ACCEPT;
 	proxyarp_note_asker(in_dev, &d);
 	consume_skb(skb);

@@ -101,8 +101,8 @@ struct proxyarp_decision {
 	u8 mode;
 	u8 verdict;
 	u8 reason;
-	bool kernel_proxies;		/* the kernel itself would answer */
-	/* decision.c's own, the explicit proxy entry: */
+	/* decision.c's own: proxyarp_kernel_proxies() reads them */
+	bool kernel_by_route;		/* the kernel answers, entry aside */
 	u8 entry;			/* enum proxyarp_entry */
 	bool entry_counts;		/* a nexthop through another device */
 	bool pvlan;			/* a nexthop back out by proxy_arp_pvlan */
@@ -128,6 +128,8 @@ void proxyarp_conf_init(struct proxyarp_conf *conf);
 void proxyarp_decide(struct sk_buff *skb, struct in_device *in_dev,
 		     const struct proxyarp_conf *conf,
 		     struct proxyarp_decision *d);
+bool proxyarp_kernel_proxies(struct in_device *in_dev,
+			     struct proxyarp_decision *d);
 
 /* delay.c */
 void proxyarp_delay_init(struct proxyarp_dev *pdev);

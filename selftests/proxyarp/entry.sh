@@ -103,6 +103,22 @@ test_garp_consumed() {
 	pa "$node" vlan0 mode 1
 }
 
+# A reply the storm guard refuses is consumed like any refusal the
+# kernel would answer, here from the entry (proxy_arp is 0).
+test_guard_consumes() {
+	local sent replies ms want
+
+	pa "$node" vlan0 max_burst 1
+	pa "$node" vlan0 max_rate 1
+	read -r sent replies ms <<<"$(ip netns exec "$lan" "$ARPQ" -i vl0 \
+		-s 192.0.2.1 -q -t -w 300 -f <(yes 10.7.1.1 | head -n 20) |
+		awk '$1 == "time" { ms = $2 } $1 == "sent" { print $2, $4, ms }')"
+	want=$(awk -v ms="$ms" 'BEGIN { printf "%d", 1 + ms / 1000 }')
+	check_eq "$sent $((replies <= want))" "20 1" \
+		"max_rate 1, 20 requests for an entry's target: $replies answered in $ms ms, at most $want"
+	pa "$node" vlan0 max_rate 0
+}
+
 require_root
 require_cmd ip
 trap cleanup EXIT
@@ -113,4 +129,5 @@ test_routing_first
 test_entry_over_knobs
 test_entry_over_medium
 test_garp_consumed
+test_guard_consumes
 finish
