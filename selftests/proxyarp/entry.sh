@@ -110,9 +110,8 @@ test_guard_consumes() {
 
 	pa "$node" vlan0 max_burst 1
 	pa "$node" vlan0 max_rate 1
-	read -r sent replies ms <<<"$(ip netns exec "$lan" "$ARPQ" -i vl0 \
-		-s 192.0.2.1 -q -t -w 300 -f <(yes 10.7.1.1 | head -n 20) |
-		awk '$1 == "time" { ms = $2 } $1 == "sent" { print $2, $4, ms }')"
+	read -r sent replies ms <<<"$(tally "$lan" vl0 -s 192.0.2.1 -w 300 \
+		-f <(yes 10.7.1.1 | head -n 20))"
 	want=$(awk -v ms="$ms" 'BEGIN { printf "%d", 1 + ms / 1000 }')
 	check_eq "$sent $((replies <= want))" "20 1" \
 		"max_rate 1, 20 requests for an entry's target: $replies answered in $ms ms, at most $want"

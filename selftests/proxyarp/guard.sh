@@ -33,9 +33,8 @@ setup() {
 # flood DEV RATE N: N requests for distinct targets at RATE a second;
 # prints "SENT REPLIES MS".
 flood() {
-	ip netns exec "$lan" "$ARPQ" -i "$1" -s 192.0.2.1 -q -t -r "$2" -w 500 \
-		-f <(seq 1 "$3" | awk '{ printf "10.9.%d.%d\n", $1 / 250, $1 % 250 + 1 }') |
-		awk '$1 == "time" { ms = $2 } $1 == "sent" { print $2, $4, ms }'
+	tally "$lan" "$1" -s 192.0.2.1 -r "$2" -w 500 \
+		-f <(seq 1 "$3" | awk '{ printf "10.9.%d.%d\n", $1 / 250, $1 % 250 + 1 }')
 }
 
 # within GOT WANT SLACK: GOT is WANT give or take SLACK.
@@ -80,9 +79,8 @@ test_burst() {
 	sleep 1		# the bucket refills: 10 at most
 	# As fast as arpq sends; on a slow (debug) kernel that takes long
 	# enough for a few more tokens: 10 + 50 x the time it took.
-	read -r sent replies ms <<<"$(ip netns exec "$lan" "$ARPQ" -i vl0 -s 192.0.2.1 \
-		-q -t -w 300 -f <(seq -f '10.9.7.%g' 1 40) |
-		awk '$1 == "time" { ms = $2 } $1 == "sent" { print $2, $4, ms }')"
+	read -r sent replies ms <<<"$(tally "$lan" vl0 -s 192.0.2.1 -w 300 \
+		-f <(seq -f '10.9.7.%g' 1 40))"
 	want=$(awk -v ms="$ms" 'BEGIN { printf "%d", 10 + 50 * ms / 1000 }')
 	check_eq "$sent $(within "$replies" "$want" 1)" "40 1" \
 		"40 requests at once after a pause: the burst is answered ($replies in $ms ms, want $want)"

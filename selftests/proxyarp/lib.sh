@@ -200,6 +200,16 @@ ask() {
 		"$@" "$tip" | grep '^reply'
 }
 
+# tally NS DEV [ARPQ OPTIONS...]: arpq's count of a batch (-q -t), as
+# "SENT REPLIES MS".
+tally() {
+	local ns=$1 dev=$2
+
+	shift 2
+	ip netns exec "$ns" "$ARPQ" -i "$dev" -q -t "$@" |
+		awk '$1 == "time" { ms = $2 } $1 == "sent" { print $2, $4, ms }'
+}
+
 # answer NS DEV SIP TARGET: the MACs that answered, space separated.
 answer() {
 	ask "$@" | awk '{ print $4 }' | xargs
