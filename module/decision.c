@@ -165,7 +165,8 @@ static bool proxyarp_entry(struct net_device *dev,
  * for ARP) then the proxy branch of arp_process() for one nexthop, in its
  * order: arp_fwd_proxy(), arp_fwd_pvlan(), then an entry, which only a
  * nexthop through another device consults.  Notes in @d what
- * proxyarp_decide() needs to consult the entry later.
+ * proxyarp_decide() and proxyarp_kernel_proxies() need to consult the
+ * entry later.
  */
 static enum proxyarp_reason proxyarp_nexthop(struct sk_buff *skb,
 					     struct in_device *in_dev,
