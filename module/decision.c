@@ -73,29 +73,6 @@ last_resort:
 }
 
 /*
- * inet_lookup_ifaddr_rcu(), net/ipv4/devinet.c (not exported): is @addr
- * configured on a device of @net?  __ip_dev_find() asks the same hash
- * first, but then falls back to the local table, where a route such as
- * 127.0.0.0/8 covers addresses no device has: keep its answer only if
- * the device it names holds the address itself.
- */
-static bool proxyarp_is_ifaddr(struct net *net, __be32 addr)
-{
-	const struct in_ifaddr *ifa;
-	struct net_device *dev;
-	struct in_device *idev;
-
-	dev = __ip_dev_find(net, addr, false);
-	idev = dev ? __in_dev_get_rcu(dev) : NULL;
-	if (!idev)
-		return false;
-	in_dev_for_each_ifa_rcu(ifa, idev)
-		if (ifa->ifa_local == addr)
-			return true;
-	return false;
-}
-
-/*
  * fib_validate_source(), net/ipv4/fib_frontend.c (not exported).
  * Returns 0 for a valid sender, -EINVAL for a martian one and -EXDEV when
  * the reverse path check (rp_filter) fails.
@@ -114,7 +91,7 @@ static int proxyarp_validate_source(struct sk_buff *skb, __be32 src,
 			return 0;
 		if (!net->ipv4.fib_has_custom_local_routes &&
 		    !fib4_has_custom_rules(net))
-			return proxyarp_is_ifaddr(net, src) ? -EINVAL : 0;
+			return proxyarp_addr_is_local(net, src) ? -EINVAL : 0;
 	}
 	return proxyarp_validate_source_full(skb, src, dst, oif, dev, rpf,
 					     idev);

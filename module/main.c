@@ -36,6 +36,7 @@ static int __net_init proxyarp_net_init(struct net *net)
 	err = proxyarp_stats_net_init(net);
 	if (err)
 		goto err_dflt;
+	proxyarp_addr_net_init(net);
 	return 0;
 
 err_dflt:
@@ -60,6 +61,7 @@ static void __net_exit proxyarp_net_exit(struct net *net)
 	proxyarp_sysctl_unregister(pn->all_sysctl);
 	proxyarp_hooks_unregister(net);
 	proxyarp_stats_net_exit(net);
+	proxyarp_addr_net_exit(net);
 	WARN_ON_ONCE(!xa_empty(&pn->devs));
 	xa_destroy(&pn->devs);
 }
@@ -75,9 +77,13 @@ static int __init proxyarp_init(void)
 {
 	int err;
 
-	err = register_pernet_subsys(&proxyarp_net_ops);
+	/* Addresses first: a namespace's init walks those it has. */
+	err = proxyarp_addr_init();
 	if (err)
 		return err;
+	err = register_pernet_subsys(&proxyarp_net_ops);
+	if (err)
+		goto err_addr;
 	err = proxyarp_device_init();
 	if (err)
 		goto err_pernet;
@@ -86,12 +92,15 @@ static int __init proxyarp_init(void)
 
 err_pernet:
 	unregister_pernet_subsys(&proxyarp_net_ops);
+err_addr:
+	proxyarp_addr_exit();
 	return err;
 }
 
 /*
  * Devices first (their state and sysctl directories go), then the
- * namespaces (hooks, counters, "all" and "default").
+ * namespaces (hooks, counters, "all" and "default"), then the
+ * addresses the hooks read.
  * nf_unregister_net_hooks() waits for running hooks, and rcu_barrier()
  * for the RCU callbacks that free per-device state (device.c): nothing
  * of the module runs after this returns.
@@ -100,6 +109,7 @@ static void __exit proxyarp_exit(void)
 {
 	proxyarp_device_exit();
 	unregister_pernet_subsys(&proxyarp_net_ops);
+	proxyarp_addr_exit();
 	rcu_barrier();
 }
 

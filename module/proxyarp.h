@@ -16,6 +16,9 @@
  *    reads valid memory; module exit waits for those callbacks with
  *    rcu_barrier().  It takes no reference on the net_device: it never
  *    outlives the device's registration.
+ *  - struct proxyarp_addr (addr.c), one per IPv4 address configured in
+ *    any namespace, kept by an inetaddr notifier under RTNL, read by the
+ *    hook under RCU and freed after a grace period (kfree_rcu()).
  */
 #ifndef _PROXYARP_H
 #define _PROXYARP_H
@@ -110,6 +113,13 @@ struct proxyarp_decision {
 
 /* main.c */
 struct proxyarp_net *proxyarp_pernet(const struct net *net);
+
+/* addr.c */
+int proxyarp_addr_init(void);
+void proxyarp_addr_exit(void);
+void proxyarp_addr_net_init(struct net *net);
+void proxyarp_addr_net_exit(struct net *net);
+bool proxyarp_addr_is_local(struct net *net, __be32 addr);
 
 /* device.c */
 int proxyarp_device_init(void);

@@ -29,12 +29,6 @@ setup() {
 	pa "$node" vlan0 mode 1
 }
 
-# reason_of TARGET: the reason traced for the last request for TARGET.
-reason_of() {
-	trace_lines | grep "tip=$1 " | tail -n 1 |
-		sed -n 's/.* reason=\([a-z_]*\).*/\1/p'
-}
-
 test_routing_first() {
 	local mac
 

@@ -239,6 +239,12 @@ trace_lines() {
 	sed -n 's/.*proxyarp_decision: //p' "$TRACE_INSTANCE/trace"
 }
 
+# reason_of TARGET: the reason traced for the last request for TARGET.
+reason_of() {
+	trace_lines | grep "tip=$1 " | tail -n 1 |
+		sed -n 's/.* reason=\([a-z_]*\).*/\1/p'
+}
+
 # enum_value NAME: the value of an enumerator in the uapi header.
 enum_value() {
 	sed -n "s/^[[:space:]]*$1 = \([0-9]*\),.*/\1/p" "$UAPI"
