@@ -76,7 +76,7 @@ static void proxyarp_addr_add(const struct in_ifaddr *ifa)
 	ASSERT_RTNL();
 	if (proxyarp_addr_find(ifa))
 		return;
-	a = kmalloc(sizeof(*a), GFP_KERNEL);
+	a = kmalloc_obj(*a, GFP_KERNEL);
 	if (!a) {
 		if (!proxyarp_addr_inexact)
 			pr_warn("out of memory: sender addresses now checked the slow way\n");

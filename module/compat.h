@@ -9,17 +9,12 @@
 #define _PROXYARP_COMPAT_H
 
 #include <linux/kconfig.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
 #include <linux/sysctl.h>
+#include <linux/timer.h>
+#include <net/neighbour.h>
 #include <net/net_namespace.h>
-
-/*
- * What the kernel must have, said at build time: without the ARP
- * netfilter family (selected by NF_TABLES_ARP or IP_NF_ARPTABLES),
- * registering an NF_ARP_IN hook warns and fails at load.
- */
-#if !IS_ENABLED(CONFIG_NETFILTER_FAMILY_ARP)
-#error "proxyarp needs CONFIG_NETFILTER_FAMILY_ARP (NF_TABLES_ARP or IP_NF_ARPTABLES)"
-#endif
 
 /* 6.11 made the table a proc handler gets const. */
 #ifdef COMPAT_HAVE_CONST_CTL_TABLE
@@ -52,6 +47,89 @@ compat_register_net_sysctl(struct net *net, const char *path,
 }
 
 #define compat_sysctl_entries(n) ((n) + 1)
+#endif
+
+/*
+ * Newer kernels (Debian's 7.x) have kmalloc_obj() and kzalloc_obj(),
+ * which size the allocation from the object and return a pointer of its
+ * type.  Before, kmalloc() and kzalloc() with sizeof; the GFP flags are
+ * always given here.
+ */
+#ifndef COMPAT_HAVE_KMALLOC_OBJ
+#define kmalloc_obj(obj, gfp) kmalloc(sizeof(obj), gfp)
+#define kzalloc_obj(obj, gfp) kzalloc(sizeof(obj), gfp)
+#endif
+
+/* from_timer() was renamed timer_container_of(); Debian's 7.x has only that. */
+#ifndef COMPAT_HAVE_TIMER_CONTAINER_OF
+#define timer_container_of(var, timer, field) from_timer(var, timer, field)
+#endif
+
+/*
+ * NEIGH_VAR() reads with READ_ONCE() itself in newer kernels (Debian's
+ * 7.x), where READ_ONCE(NEIGH_VAR()) no longer compiles.  For a value read
+ * once in a path that does not hold the parms' lock.
+ */
+#ifdef COMPAT_NEIGH_VAR_READS_ONCE
+#define compat_neigh_var_once(p, attr) NEIGH_VAR(p, attr)
+#else
+#define compat_neigh_var_once(p, attr) READ_ONCE(NEIGH_VAR(p, attr))
+#endif
+
+/**
+ * compat_pneigh_find - is there a proxy entry for @key on @dev?
+ * @tbl: arp_tbl or nd_tbl
+ * @net: the namespace
+ * @key: the address, tbl->key_len bytes
+ * @dev: the receiving device; an entry without a device matches too
+ *
+ * Called under rcu_read_lock(), from the hook.  Where the kernel exports
+ * pneigh_lookup(), it is the kernel's own lookup: before 7.x it takes
+ * tbl->lock itself (creat 0 never allocates).  Where it is not exported
+ * (7.x), the proxy hash is RCU-protected: phash_buckets and every
+ * entry's next are __rcu, entries are unlinked under tbl->phash_lock and
+ * freed by call_rcu(), and the kernel's own lookup (arp_process(),
+ * ndisc_recv_ns()) walks them under RCU alone.  The walk below is that
+ * lookup, pneigh_lookup() and pneigh_hash() of net/core/neighbour.c
+ * (PNEIGH_HASHMASK is 0xF there), reading the same buckets the same way.
+ */
+#if defined(COMPAT_HAVE_PNEIGH_LOOKUP_EXPORT)
+static inline bool compat_pneigh_find(struct neigh_table *tbl, struct net *net,
+				      const void *key, struct net_device *dev)
+{
+#ifdef COMPAT_PNEIGH_LOOKUP_CREAT
+	return pneigh_lookup(tbl, net, key, dev, 0);
+#else
+	return pneigh_lookup(tbl, net, key, dev);
+#endif
+}
+#elif defined(COMPAT_PNEIGH_RCU)
+static inline u32 compat_pneigh_hash(const void *key, unsigned int key_len)
+{
+	u32 hash_val = *(u32 *)(key + key_len - 4);
+
+	hash_val ^= (hash_val >> 16);
+	hash_val ^= hash_val >> 8;
+	hash_val ^= hash_val >> 4;
+	return hash_val & 0xF;
+}
+
+static inline bool compat_pneigh_find(struct neigh_table *tbl, struct net *net,
+				      const void *key, struct net_device *dev)
+{
+	unsigned int key_len = tbl->key_len;
+	struct pneigh_entry *n;
+
+	n = rcu_dereference(tbl->phash_buckets[compat_pneigh_hash(key,
+								  key_len)]);
+	for (; n; n = rcu_dereference(n->next))
+		if (!memcmp(n->key, key, key_len) &&
+		    net_eq(pneigh_net(n), net) && (n->dev == dev || !n->dev))
+			return true;
+	return false;
+}
+#else
+#error "proxyarp: this kernel neither exports pneigh_lookup() nor reads its proxy hash under RCU"
 #endif
 
 #endif /* _PROXYARP_COMPAT_H */

@@ -11,6 +11,14 @@
  * ever turn a reply into a refusal.  The deliberate differences are
  * listed in README.md ("Differences from the kernel's proxy_arp").
  *
+ * Compared on each kernel the module supports (6.1, 6.12, 7.x): from
+ * 6.12 to 7.x these functions changed in ways an ARP request cannot
+ * see.  The flow carries a dscp_t where it carried a tos, 0 for ARP in
+ * both (the flows below leave it zero); failures return drop reasons
+ * instead of errnos, with the same branches taken; and the proxy entry
+ * lookup runs under RCU without the table's lock (compat_pneigh_find()).
+ * The differential test (parity.py) holds the module to each kernel.
+ *
  * Everything here runs in the hook, under rcu_read_lock().
  */
 
@@ -131,9 +139,9 @@ static bool proxyarp_entry(struct net_device *dev,
 			   struct proxyarp_decision *d)
 {
 	if (d->entry == PROXYARP_ENTRY_UNKNOWN)
-		d->entry = pneigh_lookup(&arp_tbl, dev_net(dev), &d->tip, dev,
-					 0) ? PROXYARP_ENTRY_FOUND :
-					      PROXYARP_ENTRY_NONE;
+		d->entry = compat_pneigh_find(&arp_tbl, dev_net(dev), &d->tip,
+					      dev) ? PROXYARP_ENTRY_FOUND :
+						     PROXYARP_ENTRY_NONE;
 	return d->entry == PROXYARP_ENTRY_FOUND;
 }
 

@@ -47,7 +47,7 @@ unsigned int proxyarp_delay_of(const struct proxyarp_dev *pdev,
 			       struct in_device *in_dev,
 			       const struct sk_buff *skb)
 {
-	int delay = READ_ONCE(NEIGH_VAR(in_dev->arp_parms, PROXY_DELAY));
+	int delay = compat_neigh_var_once(in_dev->arp_parms, PROXY_DELAY);
 
 	if (!READ_ONCE(pdev->conf.val[PROXYARP_KNOB_HONOR_PROXY_DELAY]) ||
 	    skb->pkt_type == PACKET_HOST || delay <= 0)
@@ -90,7 +90,7 @@ bool proxyarp_delay_enqueue(struct proxyarp_dev *pdev,
 
 static void proxyarp_delay_timer(struct timer_list *t)
 {
-	struct proxyarp_dev *pdev = from_timer(pdev, t, timer);
+	struct proxyarp_dev *pdev = timer_container_of(pdev, t, timer);
 	unsigned long now = jiffies, next = now;
 	struct sk_buff *skb, *tmp;
 	struct sk_buff_head due;

@@ -39,7 +39,7 @@ static int proxyarp_dev_register(struct net_device *dev)
 	struct proxyarp_dev *pdev;
 	int i, err;
 
-	pdev = kzalloc(sizeof(*pdev), GFP_KERNEL);
+	pdev = kzalloc_obj(*pdev, GFP_KERNEL);
 	if (!pdev)
 		return -ENOMEM;
 	for (i = 0; i < __PROXYARP_KNOB_MAX; i++)
