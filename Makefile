@@ -6,7 +6,8 @@
 #   make check-debug      the suite on a KASAN/lockdep/kmemleak 6.12 build
 #   make bench            latency, lossless rate and cost, kernel vs module
 #   make deb              proxyarp-dkms_<version>_all.deb
-#   make deps             install what the checks need (apt, as root)
+#   make deps             install what the checks need (apt, as root) and
+#                         make the trixie root (1.5 GB, minutes)
 #   make soak             make check with the long runs (hours)
 #   make style            checkpatch --strict, sparse, shellcheck only
 #   make vmshell KVER=... a root shell in a guest booting that kernel
@@ -54,6 +55,7 @@ dkms-uninstall:
 
 deps:
 	scripts/deps
+	scripts/trixie-root
 
 demo:
 	scripts/demo
