@@ -29,9 +29,11 @@ for t in "${tests[@]}"; do
 	n=$((n + 1))
 	out=$(mktemp)
 	echo "# selftests: proxyarp: $t"
+	t0=$SECONDS
 	timeout "${PROXYARP_TEST_TIMEOUT:-900}" "./$t" >"$out" 2>&1
 	rc=$?
 	sed 's/^/# /' "$out"
+	echo "# $t took $((SECONDS - t0)) s"
 	p=$(grep -cE '^ok [0-9]+ ' "$out")
 	s=$(grep -cE '^ok [0-9]+ .*# SKIP' "$out")
 	f=$(grep -cE '^not ok [0-9]+ ' "$out")
