@@ -7,7 +7,7 @@
 #   make bench            latency, lossless rate and cost, kernel vs module
 #   make deb              proxyarp-dkms_<version>_all.deb
 #   make deps             install what the checks need (apt, as root) and
-#                         make the trixie root (1.5 GB, minutes)
+#                         make the trixie root (1.4 GB, minutes)
 #   make soak             make check with the long runs (hours)
 #   make style            checkpatch --strict, sparse, shellcheck only
 #   make vmshell KVER=... a root shell in a guest booting that kernel
