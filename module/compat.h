@@ -8,7 +8,6 @@
 #ifndef _PROXYARP_COMPAT_H
 #define _PROXYARP_COMPAT_H
 
-#include <linux/kconfig.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/sysctl.h>
