@@ -2,7 +2,7 @@
 #
 #   make [KVER=release]   build module/proxyarp.ko (default: running kernel)
 #   make demo             the incident and the fix, side by side, in a guest
-#   make check            everything, in guests booting Debian's 6.1 and 6.12
+#   make check            everything, in guests booting Debian's 6.1, 6.12 and 7.x
 #   make check-debug      the suite on a KASAN/lockdep/kmemleak 6.12 build
 #   make bench            latency, lossless rate and cost, kernel vs module
 #   make deb              proxyarp-dkms_<version>_all.deb
