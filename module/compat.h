@@ -76,31 +76,37 @@ compat_register_net_sysctl(struct net *net, const char *path,
 #endif
 
 /**
- * compat_pneigh_find - is there a proxy entry for @key on @dev?
+ * compat_pneigh_flags - the proxy entry for @key on @dev, if any
  * @tbl: arp_tbl or nd_tbl
  * @net: the namespace
  * @key: the address, tbl->key_len bytes
  * @dev: the receiving device; an entry without a device matches too
  *
- * Called under rcu_read_lock(), from the hook.  Where the kernel exports
- * pneigh_lookup(), it is the kernel's own lookup: before 7.x it takes
- * tbl->lock itself (creat 0 never allocates).  Where it is not exported
- * (7.x), the proxy hash is RCU-protected: phash_buckets and every
- * entry's next are __rcu, entries are unlinked under tbl->phash_lock and
- * freed by call_rcu(), and the kernel's own lookup (arp_process(),
- * ndisc_recv_ns()) walks them under RCU alone.  The walk below is that
- * lookup, pneigh_lookup() and pneigh_hash() of net/core/neighbour.c
+ * Returns the entry's flags (NTF_ROUTER, ...), or -1 when there is none.
+ * Called under rcu_read_lock(), from a hook.  Where the kernel exports
+ * __pneigh_lookup() (before 7.x), the proxy hash is under tbl->lock:
+ * taken as pneigh_lookup() and pndisc_is_router() take it, and the
+ * flags read before it is released.  Where it does not (7.x), the hash
+ * is RCU-protected: phash_buckets and every entry's next are __rcu,
+ * entries are unlinked under tbl->phash_lock and freed by call_rcu(),
+ * and the kernel's own lookups (arp_process(), pndisc_is_router())
+ * walk them under RCU alone.  The walk below is that lookup,
+ * pneigh_lookup() and pneigh_hash() of net/core/neighbour.c
  * (PNEIGH_HASHMASK is 0xF there), reading the same buckets the same way.
  */
-#if defined(COMPAT_HAVE_PNEIGH_LOOKUP_EXPORT)
-static inline bool compat_pneigh_find(struct neigh_table *tbl, struct net *net,
+#if defined(COMPAT_HAVE___PNEIGH_LOOKUP_EXPORT)
+static inline int compat_pneigh_flags(struct neigh_table *tbl, struct net *net,
 				      const void *key, struct net_device *dev)
 {
-#ifdef COMPAT_PNEIGH_LOOKUP_CREAT
-	return pneigh_lookup(tbl, net, key, dev, 0);
-#else
-	return pneigh_lookup(tbl, net, key, dev);
-#endif
+	struct pneigh_entry *n;
+	int flags = -1;
+
+	read_lock_bh(&tbl->lock);
+	n = __pneigh_lookup(tbl, net, key, dev);
+	if (n)
+		flags = n->flags;
+	read_unlock_bh(&tbl->lock);
+	return flags;
 }
 #elif defined(COMPAT_PNEIGH_RCU)
 static inline u32 compat_pneigh_hash(const void *key, unsigned int key_len)
@@ -113,7 +119,7 @@ static inline u32 compat_pneigh_hash(const void *key, unsigned int key_len)
 	return hash_val & 0xF;
 }
 
-static inline bool compat_pneigh_find(struct neigh_table *tbl, struct net *net,
+static inline int compat_pneigh_flags(struct neigh_table *tbl, struct net *net,
 				      const void *key, struct net_device *dev)
 {
 	unsigned int key_len = tbl->key_len;
@@ -124,11 +130,18 @@ static inline bool compat_pneigh_find(struct neigh_table *tbl, struct net *net,
 	for (; n; n = rcu_dereference(n->next))
 		if (!memcmp(n->key, key, key_len) &&
 		    net_eq(pneigh_net(n), net) && (n->dev == dev || !n->dev))
-			return true;
-	return false;
+			return READ_ONCE(n->flags);
+	return -1;
 }
 #else
-#error "proxyarp: this kernel neither exports pneigh_lookup() nor reads its proxy hash under RCU"
+#error "proxyarp: this kernel neither exports __pneigh_lookup() nor reads its proxy hash under RCU"
 #endif
+
+/* Is there a proxy entry for @key on @dev?  As compat_pneigh_flags(). */
+static inline bool compat_pneigh_find(struct neigh_table *tbl, struct net *net,
+				      const void *key, struct net_device *dev)
+{
+	return compat_pneigh_flags(tbl, net, key, dev) >= 0;
+}
 
 #endif /* _PROXYARP_COMPAT_H */

@@ -47,9 +47,10 @@ unsigned int proxyarp_delay_of(const struct proxyarp_dev *pdev,
 			       struct in_device *in_dev,
 			       const struct sk_buff *skb)
 {
+	const struct proxyarp_conf *conf = &pdev->fam[PROXYARP_ARP].conf;
 	int delay = compat_neigh_var_once(in_dev->arp_parms, PROXY_DELAY);
 
-	if (!READ_ONCE(pdev->conf.val[PROXYARP_KNOB_HONOR_PROXY_DELAY]) ||
+	if (!READ_ONCE(conf->val[PROXYARP_KNOB_HONOR_PROXY_DELAY]) ||
 	    skb->pkt_type == PACKET_HOST || delay <= 0)
 		return 0;
 	return delay;

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-device state, kept by a netdevice notifier (so under RTNL): created
- * when a device registers in a namespace, and for every existing device
- * when the module loads (register_netdevice_notifier() replays
- * NETDEV_REGISTER); its sysctl directory renamed with the device;
- * destroyed when the device unregisters, which includes leaving for
- * another namespace, where it registers anew and takes that namespace's
- * "default".
+ * Per-device state of both families, kept by a netdevice notifier (so under
+ * RTNL): created when a device registers in a namespace, and for every
+ * existing device when the module loads (register_netdevice_notifier()
+ * replays NETDEV_REGISTER); its sysctl directory renamed with the device;
+ * destroyed when the device unregisters, which includes leaving for another
+ * namespace, where it registers anew and takes that namespace's "default".
  */
 
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "proxyarp.h"
 
@@ -20,16 +20,145 @@ struct proxyarp_dev *proxyarp_dev_get_rcu(const struct net_device *dev)
 	return xa_load(&proxyarp_pernet(dev_net(dev))->devs, dev->ifindex);
 }
 
-/* Called under RTNL by a write to "all". */
-void proxyarp_conf_set_all(struct proxyarp_net *pn, int knob, int val)
+/* @dev's state of @family, NULL when it has none; under RCU. */
+struct proxyarp_fdev *proxyarp_fdev_get_rcu(const struct net_device *dev,
+					    int family)
 {
+	struct proxyarp_dev *pdev = proxyarp_dev_get_rcu(dev);
+
+	return pdev ? &pdev->fam[family] : NULL;
+}
+
+/* The device a conf belongs to: @conf is a proxyarp_fdev's. */
+struct proxyarp_dev *proxyarp_dev_of_conf(struct proxyarp_conf *conf)
+{
+	struct proxyarp_fdev *fd = container_of(conf, struct proxyarp_fdev,
+						conf);
+
+	/* fam[] is indexed by family: step back to its first element. */
+	return container_of(fd - conf->family, struct proxyarp_dev, fam[0]);
+}
+
+/*
+ * NDP: a solicitation for a proxied target goes to the target's
+ * solicited-node group, which this host has not joined.  A device whose
+ * hardware filters multicast would drop it, so the device is in
+ * allmulticast mode while its proxyndp mode is not 0.  The reference is
+ * taken and given back here only, under RTNL, and pdev->fam[NDP].allmulti
+ * says whether we hold it: every path (a write, registration,
+ * unregistration, which namespace exit and module unload go through)
+ * leaves the device's count as it found it.
+ *
+ * Not from NETDEV_REGISTER: newer kernels call it with the device's
+ * instance lock held for drivers that take it, and dev_set_allmulti()
+ * takes that lock.  A device that registers with a mode (from
+ * "default") gets its allmulticast mode from the namespace's work,
+ * below, a moment later.  NETDEV_UNREGISTER is called without it.
+ */
+int proxyarp_dev_sync_allmulti(struct proxyarp_dev *pdev)
+{
+	struct proxyarp_fdev *fd = &pdev->fam[PROXYARP_NDP];
+	bool want = READ_ONCE(fd->conf.val[PROXYARP_KNOB_MODE]) !=
+		    PROXYARP_MODE_OFF;
+	int err;
+
+	ASSERT_RTNL();
+	if (want == fd->allmulti)
+		return 0;
+	err = dev_set_allmulti(pdev->dev, want ? 1 : -1);
+	if (!err)
+		fd->allmulti = want;
+	return err;
+}
+
+static void proxyarp_allmulti_work(struct work_struct *work)
+{
+	struct proxyarp_net *pn = container_of(work, struct proxyarp_net,
+					       allmulti_work);
 	struct proxyarp_dev *pdev;
 	unsigned long ifindex;
 
-	ASSERT_RTNL();
-	WRITE_ONCE(pn->dflt.val[knob], val);
+	rtnl_lock();
 	xa_for_each(&pn->devs, ifindex, pdev)
-		WRITE_ONCE(pdev->conf.val[knob], val);
+		if (proxyarp_dev_sync_allmulti(pdev))
+			netdev_warn(pdev->dev,
+				    "cannot enter allmulticast mode\n");
+	rtnl_unlock();
+}
+
+void proxyarp_device_net_init(struct proxyarp_net *pn)
+{
+	xa_init(&pn->devs);
+	INIT_WORK(&pn->allmulti_work, proxyarp_allmulti_work);
+}
+
+/* After the namespace's devices are gone; not under RTNL. */
+void proxyarp_device_net_exit(struct proxyarp_net *pn)
+{
+	cancel_work_sync(&pn->allmulti_work);
+	WARN_ON_ONCE(!xa_empty(&pn->devs));
+	xa_destroy(&pn->devs);
+}
+
+/*
+ * Called under RTNL by a write to "all": "default" and every device take
+ * the value.  A device whose allmulticast count cannot change keeps its
+ * mode; the first such error is returned, the others applied.
+ */
+int proxyarp_conf_set_all(struct proxyarp_net *pn, int family, int knob,
+			  int val)
+{
+	struct proxyarp_fnet *fn = &pn->fam[family];
+	struct proxyarp_dev *pdev;
+	unsigned long ifindex;
+	int ret = 0;
+
+	ASSERT_RTNL();
+	WRITE_ONCE(fn->dflt.val[knob], val);
+	xa_for_each(&pn->devs, ifindex, pdev) {
+		struct proxyarp_conf *conf = &pdev->fam[family].conf;
+		int old = conf->val[knob], err;
+
+		WRITE_ONCE(conf->val[knob], val);
+		if (family != PROXYARP_NDP || knob != PROXYARP_KNOB_MODE)
+			continue;
+		err = proxyarp_dev_sync_allmulti(pdev);
+		if (err) {
+			WRITE_ONCE(conf->val[knob], old);
+			ret = ret ?: err;
+		}
+	}
+	return ret;
+}
+
+static void proxyarp_fdev_free(struct proxyarp_dev *pdev)
+{
+	int family;
+
+	for (family = 0; family < __PROXYARP_FAMILY_MAX; family++)
+		proxyarp_stats_free(pdev->fam[family].stats);
+	kfree(pdev);
+}
+
+static void proxyarp_fdev_unregister(struct proxyarp_dev *pdev, int n)
+{
+	while (n--)
+		proxyarp_sysctl_unregister(pdev->fam[n].sysctl);
+}
+
+static int proxyarp_fdev_init(struct net *net, struct proxyarp_dev *pdev,
+			      int family)
+{
+	struct proxyarp_fnet *fn = &proxyarp_pernet(net)->fam[family];
+	struct proxyarp_fdev *fd = &pdev->fam[family];
+	int i;
+
+	for (i = 0; i < __PROXYARP_KNOB_MAX; i++)
+		fd->conf.val[i] = READ_ONCE(fn->dflt.val[i]);
+	fd->conf.family = family;
+	proxyarp_guard_init(&fd->guard);
+	fd->stats = proxyarp_stats_alloc();
+	return fd->stats ? 0 : -ENOMEM;
 }
 
 static int proxyarp_dev_register(struct net_device *dev)
@@ -37,43 +166,45 @@ static int proxyarp_dev_register(struct net_device *dev)
 	struct net *net = dev_net(dev);
 	struct proxyarp_net *pn = proxyarp_pernet(net);
 	struct proxyarp_dev *pdev;
-	int i, err;
+	int family, err;
 
 	pdev = kzalloc_obj(*pdev, GFP_KERNEL);
 	if (!pdev)
 		return -ENOMEM;
-	for (i = 0; i < __PROXYARP_KNOB_MAX; i++)
-		pdev->conf.val[i] = READ_ONCE(pn->dflt.val[i]);
+	pdev->dev = dev;
 	strscpy(pdev->name, dev->name, IFNAMSIZ);
 	proxyarp_delay_init(pdev);
-	proxyarp_guard_init(&pdev->guard);
 
+	for (family = 0; family < __PROXYARP_FAMILY_MAX; family++) {
+		err = proxyarp_fdev_init(net, pdev, family);
+		if (err)
+			goto err_free;
+	}
 	err = -ENOMEM;
-	pdev->stats = proxyarp_stats_alloc();
-	if (!pdev->stats)
-		goto err_free;
-	pdev->sysctl = proxyarp_sysctl_register(net, dev->name, &pdev->conf);
-	if (!pdev->sysctl)
-		goto err_free;
+	for (family = 0; family < __PROXYARP_FAMILY_MAX; family++) {
+		pdev->fam[family].sysctl =
+			proxyarp_sysctl_register(net, dev->name,
+						 &pdev->fam[family].conf);
+		if (!pdev->fam[family].sysctl)
+			goto err_sysctl;
+	}
 	err = xa_insert(&pn->devs, dev->ifindex, pdev, GFP_KERNEL);
 	if (err)
 		goto err_sysctl;
+	if (READ_ONCE(pdev->fam[PROXYARP_NDP].conf.val[PROXYARP_KNOB_MODE]))
+		schedule_work(&pn->allmulti_work);
 	return 0;
 
 err_sysctl:
-	proxyarp_sysctl_unregister(pdev->sysctl);
+	proxyarp_fdev_unregister(pdev, family);
 err_free:
-	proxyarp_stats_free(pdev->stats);
-	kfree(pdev);
+	proxyarp_fdev_free(pdev);
 	return err;
 }
 
 static void proxyarp_dev_free_rcu(struct rcu_head *head)
 {
-	struct proxyarp_dev *pdev = container_of(head, struct proxyarp_dev, rcu);
-
-	proxyarp_stats_free(pdev->stats);
-	kfree(pdev);
+	proxyarp_fdev_free(container_of(head, struct proxyarp_dev, rcu));
 }
 
 static void proxyarp_dev_unregister(struct net_device *dev)
@@ -88,7 +219,11 @@ static void proxyarp_dev_unregister(struct net_device *dev)
 	if (!pdev)
 		return;
 	proxyarp_delay_flush(pdev);
-	proxyarp_sysctl_unregister(pdev->sysctl);
+	proxyarp_fdev_unregister(pdev, __PROXYARP_FAMILY_MAX);
+	/* No handler runs now: the mode cannot change under us. */
+	WRITE_ONCE(pdev->fam[PROXYARP_NDP].conf.val[PROXYARP_KNOB_MODE],
+		   PROXYARP_MODE_OFF);
+	proxyarp_dev_sync_allmulti(pdev);
 	call_rcu(&pdev->rcu, proxyarp_dev_free_rcu);
 }
 
@@ -101,23 +236,31 @@ static void proxyarp_dev_unregister(struct net_device *dev)
 static int proxyarp_dev_rename(struct net_device *dev)
 {
 	struct proxyarp_net *pn = proxyarp_pernet(dev_net(dev));
-	struct ctl_table_header *old;
+	struct ctl_table_header *hdr[__PROXYARP_FAMILY_MAX];
 	struct proxyarp_dev *pdev;
+	int family;
 
 	pdev = xa_load(&pn->devs, dev->ifindex);
 	if (!pdev || !strcmp(pdev->name, dev->name))
 		return 0;
 
-	old = pdev->sysctl;
-	pdev->sysctl = proxyarp_sysctl_register(dev_net(dev), dev->name,
-						&pdev->conf);
-	if (!pdev->sysctl) {
-		pdev->sysctl = old;
-		return -ENOMEM;
+	for (family = 0; family < __PROXYARP_FAMILY_MAX; family++) {
+		hdr[family] = proxyarp_sysctl_register(dev_net(dev), dev->name,
+						       &pdev->fam[family].conf);
+		if (!hdr[family])
+			goto err;
 	}
 	strscpy(pdev->name, dev->name, IFNAMSIZ);
-	proxyarp_sysctl_unregister(old);
+	for (family = 0; family < __PROXYARP_FAMILY_MAX; family++) {
+		swap(hdr[family], pdev->fam[family].sysctl);
+		proxyarp_sysctl_unregister(hdr[family]);
+	}
 	return 0;
+
+err:
+	while (family--)
+		proxyarp_sysctl_unregister(hdr[family]);
+	return -ENOMEM;
 }
 
 static int proxyarp_netdev_event(struct notifier_block *nb,

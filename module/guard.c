@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The storm guard: at most max_rate proxy replies per second per device,
- * after a burst of max_burst, as a token bucket counted in nanoseconds of
- * credit.  A request over the limit is refused (reason rate_limited);
- * the kernel log says so at most once a minute per device, with how many
- * were refused since it last did.
+ * The storm guard: at most max_rate proxy replies per second per device and
+ * family, after a burst of max_burst, as a token bucket counted in
+ * nanoseconds of credit.  A request over the limit is refused (reason
+ * rate_limited); the kernel log says so at most once a minute per device,
+ * with how many were refused since it last did.
  *
  * Only requests the module would answer take a token, under the bucket's
  * spinlock: the hook runs in softirq, and nothing else takes the lock.
@@ -30,14 +30,16 @@ void proxyarp_guard_init(struct proxyarp_guard *g)
 }
 
 static void proxyarp_guard_log(struct proxyarp_guard *g,
-			       const struct net_device *dev, int rate)
+			       const struct net_device *dev, int family,
+			       int rate)
 {
 	g->refused++;
 	if (time_before(jiffies, g->log_next))
 		return;
 	g->log_next = jiffies + PROXYARP_GUARD_LOG_INTERVAL;
-	pr_warn("%s: over max_rate %d/s: %lu proxy ARP request(s) not answered\n",
-		netdev_name(dev), rate, g->refused);
+	pr_warn("%s: over max_rate %d/s: %lu %s not answered\n",
+		netdev_name(dev), rate, g->refused,
+		proxyarp_families[family].asked);
 	g->refused = 0;
 }
 
@@ -45,12 +47,12 @@ static void proxyarp_guard_log(struct proxyarp_guard *g,
  * True when @dev may send one more reply now.  Credit grows with time up
  * to max_burst replies' worth; a reply costs 1/max_rate seconds of it.
  */
-bool proxyarp_guard_allow(struct proxyarp_dev *pdev,
+bool proxyarp_guard_allow(struct proxyarp_fdev *fd,
 			  const struct net_device *dev)
 {
-	int rate = READ_ONCE(pdev->conf.val[PROXYARP_KNOB_MAX_RATE]);
-	int burst = READ_ONCE(pdev->conf.val[PROXYARP_KNOB_MAX_BURST]);
-	struct proxyarp_guard *g = &pdev->guard;
+	int rate = READ_ONCE(fd->conf.val[PROXYARP_KNOB_MAX_RATE]);
+	int burst = READ_ONCE(fd->conf.val[PROXYARP_KNOB_MAX_BURST]);
+	struct proxyarp_guard *g = &fd->guard;
 	u64 now, cost, cap;
 	bool ok;
 
@@ -67,7 +69,7 @@ bool proxyarp_guard_allow(struct proxyarp_dev *pdev,
 	if (ok)
 		g->credit -= cost;
 	else
-		proxyarp_guard_log(g, dev, rate);
+		proxyarp_guard_log(g, dev, fd->conf.family, rate);
 	spin_unlock(&g->lock);
 	return ok;
 }

@@ -8,12 +8,11 @@
  * the kernel's own proxy_arp cannot answer it; every other request goes
  * on to arp_process() untouched.  mode 2 (audit): decide and trace only.
  * The hook is registered in a namespace only once something there asks
- * for the module (proxyarp_hooks_want()).
+ * for the module (proxyarp_hooks_want(), family.c).
  */
 
 #include <linux/if_arp.h>
 #include <linux/inetdevice.h>
-#include <linux/mutex.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_arp.h>
 #include <net/arp.h>
@@ -167,13 +166,15 @@ static unsigned int proxyarp_arp_in(void *priv, struct sk_buff *skb,
 	struct net_device *dev = state->in;
 	struct proxyarp_decision d = {};
 	struct proxyarp_dev *pdev;
+	struct proxyarp_fdev *fd;
 	struct in_device *in_dev;
 	int mode;
 
 	pdev = proxyarp_dev_get_rcu(dev);
 	if (!pdev)
 		return NF_ACCEPT;
-	mode = READ_ONCE(pdev->conf.val[PROXYARP_KNOB_MODE]);
+	fd = &pdev->fam[PROXYARP_ARP];
+	mode = READ_ONCE(fd->conf.val[PROXYARP_KNOB_MODE]);
 	if (mode == PROXYARP_MODE_OFF)
 		return NF_ACCEPT;
 	in_dev = __in_dev_get_rcu(dev);
@@ -181,13 +182,14 @@ static unsigned int proxyarp_arp_in(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 
 	d.mode = mode;
-	proxyarp_decide(skb, in_dev, &pdev->conf, &d);
+	proxyarp_decide(skb, in_dev, &fd->conf, &d);
 	if (d.verdict == PROXYARP_VERDICT_REPLY &&
-	    !proxyarp_guard_allow(pdev, dev)) {
+	    !proxyarp_guard_allow(fd, dev)) {
 		d.verdict = PROXYARP_VERDICT_IGNORE;
 		d.reason = PROXYARP_REASON_RATE_LIMITED;
 	}
-	proxyarp_stats_count(proxyarp_pernet(dev_net(dev)), pdev, &d);
+	proxyarp_stats_count(&proxyarp_pernet(dev_net(dev))->fam[PROXYARP_ARP],
+			     fd, d.verdict, d.reason);
 	trace_proxyarp_decision(&d);
 
 	if (mode != PROXYARP_MODE_ON)
@@ -206,8 +208,9 @@ static unsigned int proxyarp_arp_in(void *priv, struct sk_buff *skb,
 /*
  * Last in NF_ARP_IN, where arp_process() would be: arptables and
  * nftables arp rules see a request before the module answers it.
+ * Registered per namespace by proxyarp_hooks_want() (family.c).
  */
-static const struct nf_hook_ops proxyarp_nf_ops[] = {
+const struct nf_hook_ops proxyarp_arp_ops[1] = {
 	{
 		.hook = proxyarp_arp_in,
 		.pf = NFPROTO_ARP,
@@ -215,41 +218,3 @@ static const struct nf_hook_ops proxyarp_nf_ops[] = {
 		.priority = INT_MAX,
 	},
 };
-
-/*
- * A namespace gets the hook the first time a mode other than 0 is set
- * in it (a device, "default" or "all": a device only ever has a mode
- * copied from its namespace's "default" or written there), and keeps it
- * until the namespace or the module goes.  Until then its ARP traffic
- * does not pass through the module at all.  Serialised by
- * proxyarp_hooks_mutex; the sysctl handlers are the only callers.
- */
-static DEFINE_MUTEX(proxyarp_hooks_mutex);
-
-int proxyarp_hooks_want(struct net *net)
-{
-	struct proxyarp_net *pn = proxyarp_pernet(net);
-	int err = 0;
-
-	mutex_lock(&proxyarp_hooks_mutex);
-	if (!pn->hooked) {
-		err = nf_register_net_hooks(net, proxyarp_nf_ops,
-					    ARRAY_SIZE(proxyarp_nf_ops));
-		pn->hooked = !err;
-	}
-	mutex_unlock(&proxyarp_hooks_mutex);
-	return err;
-}
-
-/* From the namespace's exit, once no sysctl handler can run any more. */
-void proxyarp_hooks_unregister(struct net *net)
-{
-	struct proxyarp_net *pn = proxyarp_pernet(net);
-
-	mutex_lock(&proxyarp_hooks_mutex);
-	if (pn->hooked)
-		nf_unregister_net_hooks(net, proxyarp_nf_ops,
-					ARRAY_SIZE(proxyarp_nf_ops));
-	pn->hooked = false;
-	mutex_unlock(&proxyarp_hooks_mutex);
-}

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * proxyarp: route-aware proxy ARP with safety knobs, per device, in
- * every network namespace.  See README.md for the decision rules.
+ * proxyarp: route-aware proxy ARP and proxy NDP with safety knobs, per
+ * device, in every network namespace.  See proxyarp(7) for the rules.
  */
 
 #include <linux/module.h>
@@ -18,32 +18,59 @@ struct proxyarp_net *proxyarp_pernet(const struct net *net)
 	return net_generic(net, proxyarp_net_id);
 }
 
-static int __net_init proxyarp_net_init(struct net *net)
+static void proxyarp_fnet_exit(struct net *net, int family)
 {
-	struct proxyarp_net *pn = proxyarp_pernet(net);
+	struct proxyarp_fnet *fn = &proxyarp_pernet(net)->fam[family];
+
+	proxyarp_sysctl_unregister(fn->dflt_sysctl);
+	proxyarp_sysctl_unregister(fn->all_sysctl);
+	proxyarp_stats_net_exit(net, family);
+}
+
+static int proxyarp_fnet_init(struct net *net, int family)
+{
+	struct proxyarp_fnet *fn = &proxyarp_pernet(net)->fam[family];
 	int err = -ENOMEM;
 
-	proxyarp_conf_init(&pn->all);
-	proxyarp_conf_init(&pn->dflt);
-	xa_init(&pn->devs);
+	proxyarp_conf_init(&fn->all, family);
+	proxyarp_conf_init(&fn->dflt, family);
 
-	pn->all_sysctl = proxyarp_sysctl_register(net, "all", &pn->all);
-	if (!pn->all_sysctl)
+	fn->all_sysctl = proxyarp_sysctl_register(net, "all", &fn->all);
+	if (!fn->all_sysctl)
 		goto err;
-	pn->dflt_sysctl = proxyarp_sysctl_register(net, "default", &pn->dflt);
-	if (!pn->dflt_sysctl)
+	fn->dflt_sysctl = proxyarp_sysctl_register(net, "default", &fn->dflt);
+	if (!fn->dflt_sysctl)
 		goto err_all;
-	err = proxyarp_stats_net_init(net);
+	err = proxyarp_stats_net_init(net, family);
 	if (err)
 		goto err_dflt;
-	proxyarp_addr_net_init(net);
 	return 0;
 
 err_dflt:
-	proxyarp_sysctl_unregister(pn->dflt_sysctl);
+	proxyarp_sysctl_unregister(fn->dflt_sysctl);
 err_all:
-	proxyarp_sysctl_unregister(pn->all_sysctl);
+	proxyarp_sysctl_unregister(fn->all_sysctl);
 err:
+	return err;
+}
+
+static int __net_init proxyarp_net_init(struct net *net)
+{
+	struct proxyarp_net *pn = proxyarp_pernet(net);
+	int family, err;
+
+	proxyarp_device_net_init(pn);
+	for (family = 0; family < __PROXYARP_FAMILY_MAX; family++) {
+		err = proxyarp_fnet_init(net, family);
+		if (err)
+			goto err;
+	}
+	proxyarp_addr_net_init(net);
+	return 0;
+
+err:
+	while (family--)
+		proxyarp_fnet_exit(net, family);
 	return err;
 }
 
@@ -51,19 +78,24 @@ err:
  * Subsystem exits run after the device exits: every device has left the
  * namespace by now, and the notifier has emptied the xarray.  The
  * "all" and "default" tables go first: unregistering them waits for
- * their handlers, the last that could register the hook.
+ * their handlers, the last that could register the hooks.
  */
 static void __net_exit proxyarp_net_exit(struct net *net)
 {
 	struct proxyarp_net *pn = proxyarp_pernet(net);
+	int family;
 
-	proxyarp_sysctl_unregister(pn->dflt_sysctl);
-	proxyarp_sysctl_unregister(pn->all_sysctl);
+	for (family = 0; family < __PROXYARP_FAMILY_MAX; family++) {
+		struct proxyarp_fnet *fn = &pn->fam[family];
+
+		proxyarp_sysctl_unregister(fn->dflt_sysctl);
+		proxyarp_sysctl_unregister(fn->all_sysctl);
+	}
 	proxyarp_hooks_unregister(net);
-	proxyarp_stats_net_exit(net);
+	for (family = 0; family < __PROXYARP_FAMILY_MAX; family++)
+		proxyarp_stats_net_exit(net, family);
 	proxyarp_addr_net_exit(net);
-	WARN_ON_ONCE(!xa_empty(&pn->devs));
-	xa_destroy(&pn->devs);
+	proxyarp_device_net_exit(pn);
 }
 
 static struct pernet_operations proxyarp_net_ops = {
@@ -87,7 +119,7 @@ static int __init proxyarp_init(void)
 	err = proxyarp_device_init();
 	if (err)
 		goto err_pernet;
-	pr_info("route-aware proxy ARP loaded\n");
+	pr_info("route-aware proxy ARP and NDP loaded\n");
 	return 0;
 
 err_pernet:
@@ -117,6 +149,6 @@ module_init(proxyarp_init);
 module_exit(proxyarp_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("Route-aware proxy ARP with per-device safety knobs");
+MODULE_DESCRIPTION("Route-aware proxy ARP and NDP, with safety knobs");
 MODULE_AUTHOR("proxyarp developers");
 MODULE_VERSION(PROXYARP_VERSION);

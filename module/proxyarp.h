@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * proxyarp: route-aware proxy ARP in an NF_ARP_IN hook.
+ * proxyarp: route-aware proxy ARP in an NF_ARP_IN hook, and route-aware
+ * proxy NDP (IPv6 neighbour solicitations) in an IPv6 PRE_ROUTING hook.
  *
  * Objects and their lifetimes:
  *
  *  - struct proxyarp_net, one per network namespace (net_generic), holds
- *    the "all" and "default" configurations, their sysctl tables and an
- *    xarray of per-device state keyed by ifindex.
- *  - struct proxyarp_dev, one per registered net_device, created and
+ *    for each family (ARP, NDP) the "all" and "default" configurations,
+ *    their sysctl tables and counters, and an xarray of per-device state
+ *    keyed by ifindex.
+ *  - struct proxyarp_dev, one per registered net_device, holding each
+ *    family's configuration, counters, guard and sysctl table, created and
  *    destroyed by the netdevice notifier under RTNL.  The hook finds it
  *    under RCU (netfilter hooks run in an RCU read-side section); it is
  *    removed from the xarray before its sysctl table is unregistered and
@@ -25,27 +28,42 @@
 
 #include <linux/if_ether.h>
 #include <linux/netdevice.h>
+#include <linux/netfilter.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <uapi/linux/proxyarp.h>
 
 #include "compat.h"
 
+/*
+ * The families the module answers for, each with a tree of tunables,
+ * counters, a storm guard and a hook of its own (family.c): ARP
+ * (/proc/sys/net/proxyarp) and IPv6 neighbour discovery
+ * (/proc/sys/net/proxyndp).  One never turns the other on.
+ */
+enum proxyarp_family_id {
+	PROXYARP_ARP,
+	PROXYARP_NDP,
+	__PROXYARP_FAMILY_MAX,
+};
+
 enum proxyarp_knob {
 	PROXYARP_KNOB_MODE,
 	PROXYARP_KNOB_IGNORE_DEFAULT_ROUTE,
 	PROXYARP_KNOB_MIN_PREFIXLEN,
-	PROXYARP_KNOB_HONOR_PROXY_DELAY,
+	PROXYARP_KNOB_HONOR_PROXY_DELAY,	/* ARP only */
 	PROXYARP_KNOB_MAX_RATE,
 	PROXYARP_KNOB_MAX_BURST,
 	__PROXYARP_KNOB_MAX,
 };
 
-/* One set of tunables: a device's, "all" or "default". */
+/* One set of tunables: a device's, "all" or "default", of one family. */
 struct proxyarp_conf {
 	int val[__PROXYARP_KNOB_MAX];
+	u8 family;			/* enum proxyarp_family_id */
 };
 
 /* Decision counters, per CPU: stats.c */
@@ -63,27 +81,55 @@ struct proxyarp_guard {
 	unsigned long refused;		/* since the last log line */
 };
 
-struct proxyarp_dev {
+/* One family's state on a device. */
+struct proxyarp_fdev {
 	struct proxyarp_conf conf;
 	struct proxyarp_stats __percpu *stats;
 	struct proxyarp_guard guard;
 	struct ctl_table_header *sysctl;
+	bool allmulti;			/* holds dev_set_allmulti(): RTNL */
+};
+
+struct proxyarp_dev {
+	struct proxyarp_fdev fam[__PROXYARP_FAMILY_MAX];
+	struct net_device *dev;		/* valid while in the xarray */
 	char name[IFNAMSIZ];		/* the name sysctl knows it by */
-	struct sk_buff_head queue;	/* requests waiting: delay.c */
+	struct sk_buff_head queue;	/* ARP requests waiting: delay.c */
 	struct timer_list timer;
 	bool dead;			/* under queue.lock */
 	struct rcu_head rcu;
 };
 
-struct proxyarp_net {
+/* One family's state in a namespace. */
+struct proxyarp_fnet {
 	struct proxyarp_conf all;
 	struct proxyarp_conf dflt;
 	struct proxyarp_stats __percpu *stats;	/* the namespace's decisions */
 	struct ctl_table_header *all_sysctl;
 	struct ctl_table_header *dflt_sysctl;
-	struct xarray devs;		/* ifindex -> struct proxyarp_dev */
-	bool hooked;			/* NF_ARP_IN hook registered (hook.c) */
+	bool hooked;			/* hooks registered (family.c) */
 };
+
+struct proxyarp_net {
+	struct proxyarp_fnet fam[__PROXYARP_FAMILY_MAX];
+	struct xarray devs;		/* ifindex -> struct proxyarp_dev */
+	struct work_struct allmulti_work;	/* device.c */
+};
+
+/*
+ * What each family brings: its name (the sysctl tree, the counters file
+ * in /proc/net/stat, the kernel log), the reasons it counts, and its
+ * netfilter hooks.
+ */
+struct proxyarp_family {
+	const char *name;
+	const char *asked;		/* what the guard's log line refuses */
+	u32 reasons;			/* BIT(enum proxyarp_reason) */
+	const struct nf_hook_ops *ops;
+	unsigned int n_ops;
+};
+
+extern const struct proxyarp_family proxyarp_families[__PROXYARP_FAMILY_MAX];
 
 enum proxyarp_entry {
 	PROXYARP_ENTRY_UNKNOWN,		/* not looked up (yet) */
@@ -114,6 +160,10 @@ struct proxyarp_decision {
 /* main.c */
 struct proxyarp_net *proxyarp_pernet(const struct net *net);
 
+/* family.c */
+int proxyarp_hooks_want(struct net *net, int family);
+void proxyarp_hooks_unregister(struct net *net);
+
 /* addr.c */
 int proxyarp_addr_init(void);
 void proxyarp_addr_exit(void);
@@ -124,15 +174,22 @@ bool proxyarp_addr_is_local(struct net *net, __be32 addr);
 /* device.c */
 int proxyarp_device_init(void);
 void proxyarp_device_exit(void);
+void proxyarp_device_net_init(struct proxyarp_net *pn);
+void proxyarp_device_net_exit(struct proxyarp_net *pn);
 struct proxyarp_dev *proxyarp_dev_get_rcu(const struct net_device *dev);
-void proxyarp_conf_set_all(struct proxyarp_net *pn, int knob, int val);
+struct proxyarp_fdev *proxyarp_fdev_get_rcu(const struct net_device *dev,
+					    int family);
+struct proxyarp_dev *proxyarp_dev_of_conf(struct proxyarp_conf *conf);
+int proxyarp_dev_sync_allmulti(struct proxyarp_dev *pdev);
+int proxyarp_conf_set_all(struct proxyarp_net *pn, int family, int knob,
+			  int val);
 
 /* sysctl.c */
 struct ctl_table_header *proxyarp_sysctl_register(struct net *net,
 						  const char *name,
 						  struct proxyarp_conf *conf);
 void proxyarp_sysctl_unregister(struct ctl_table_header *hdr);
-void proxyarp_conf_init(struct proxyarp_conf *conf);
+void proxyarp_conf_init(struct proxyarp_conf *conf, int family);
 
 /* decision.c */
 void proxyarp_decide(struct sk_buff *skb, struct in_device *in_dev,
@@ -155,20 +212,22 @@ bool proxyarp_delay_enqueue(struct proxyarp_dev *pdev,
 /* stats.c */
 struct proxyarp_stats __percpu *proxyarp_stats_alloc(void);
 void proxyarp_stats_free(struct proxyarp_stats __percpu *stats);
-void proxyarp_stats_count(struct proxyarp_net *pn, struct proxyarp_dev *pdev,
-			  const struct proxyarp_decision *d);
-int proxyarp_stats_net_init(struct net *net);
-void proxyarp_stats_net_exit(struct net *net);
+void proxyarp_stats_count(struct proxyarp_fnet *fn, struct proxyarp_fdev *fd,
+			  u8 verdict, u8 reason);
+int proxyarp_stats_net_init(struct net *net, int family);
+void proxyarp_stats_net_exit(struct net *net, int family);
 
 /* guard.c */
 void proxyarp_guard_init(struct proxyarp_guard *g);
-bool proxyarp_guard_allow(struct proxyarp_dev *pdev,
+bool proxyarp_guard_allow(struct proxyarp_fdev *fd,
 			  const struct net_device *dev);
 
 /* hook.c */
+extern const struct nf_hook_ops proxyarp_arp_ops[1];
 void proxyarp_send_reply(struct sk_buff *skb, struct net_device *dev,
 			 __be32 sip, __be32 tip, const u8 *sha);
-int proxyarp_hooks_want(struct net *net);
-void proxyarp_hooks_unregister(struct net *net);
+
+/* ndp_hook.c */
+extern const struct nf_hook_ops proxyarp_ndp_ops[1];
 
 #endif /* _PROXYARP_H */

@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Decision counters, per namespace and per device, in
- * /proc/net/stat/proxyarp: a header line naming the columns, a line
- * "all" for the namespace (mode "-"), then one line per device whose mode is not 0
- * or that has counted something.  Columns: device, mode, the decisions
- * by verdict (reply, ignore), then by reason in the order of enum
- * proxyarp_reason.  Values are decimal and only ever grow; they start at
- * zero when the module loads, or when a device appears in the namespace.
+ * Decision counters, per family, namespace and device, in
+ * /proc/net/stat/proxyarp (ARP) and /proc/net/stat/proxyndp (NDP): a header
+ * line naming the columns, a line "all" for the namespace (mode "-"), then
+ * one line per device whose mode is not 0 or that has counted
+ * something.  Columns: device, mode, the decisions by verdict (reply,
+ * ignore), then by reason in the order of enum proxyarp_reason, the reasons
+ * the family has (family.c).  Values are decimal and only ever grow; they
+ * start at zero when the module loads, or when a device appears in the
+ * namespace.
  *
  * The hook counts on the local CPU (this_cpu_inc() on per-CPU unsigned
  * longs, so no lock and no shared cache line); a read sums the CPUs.
  */
 
+#include <linux/bits.h>
 #include <linux/percpu.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -38,6 +41,8 @@ static const char *const proxyarp_reason_names[] = {
 	[PROXYARP_REASON_DEFAULT_ROUTE] = "default_route",
 	[PROXYARP_REASON_SHORT_PREFIX] = "short_prefix",
 	[PROXYARP_REASON_RATE_LIMITED] = "rate_limited",
+	[PROXYARP_REASON_INVALID] = "invalid",
+	[PROXYARP_REASON_NO_LLADDR] = "no_lladdr",
 };
 
 static_assert(ARRAY_SIZE(proxyarp_reason_names) == __PROXYARP_REASON_MAX);
@@ -52,14 +57,14 @@ void proxyarp_stats_free(struct proxyarp_stats __percpu *stats)
 	free_percpu(stats);
 }
 
-/* From the hook, in softirq: @pn's and @pdev's counters. */
-void proxyarp_stats_count(struct proxyarp_net *pn, struct proxyarp_dev *pdev,
-			  const struct proxyarp_decision *d)
+/* From a hook, in softirq: the namespace's and the device's counters. */
+void proxyarp_stats_count(struct proxyarp_fnet *fn, struct proxyarp_fdev *fd,
+			  u8 verdict, u8 reason)
 {
-	this_cpu_inc(pn->stats->verdict[d->verdict]);
-	this_cpu_inc(pn->stats->reason[d->reason]);
-	this_cpu_inc(pdev->stats->verdict[d->verdict]);
-	this_cpu_inc(pdev->stats->reason[d->reason]);
+	this_cpu_inc(fn->stats->verdict[verdict]);
+	this_cpu_inc(fn->stats->reason[reason]);
+	this_cpu_inc(fd->stats->verdict[verdict]);
+	this_cpu_inc(fd->stats->reason[reason]);
 }
 
 static void proxyarp_stats_sum(struct proxyarp_stats __percpu *stats,
@@ -78,8 +83,9 @@ static void proxyarp_stats_sum(struct proxyarp_stats __percpu *stats,
 	}
 }
 
-static void proxyarp_stats_line(struct seq_file *seq, const char *name,
-				int mode, const struct proxyarp_stats *sum)
+static void proxyarp_stats_line(struct seq_file *seq, u32 reasons,
+				const char *name, int mode,
+				const struct proxyarp_stats *sum)
 {
 	int i;
 
@@ -90,7 +96,8 @@ static void proxyarp_stats_line(struct seq_file *seq, const char *name,
 	seq_printf(seq, " %lu %lu", sum->verdict[PROXYARP_VERDICT_REPLY],
 		   sum->verdict[PROXYARP_VERDICT_IGNORE]);
 	for (i = 0; i < ARRAY_SIZE(sum->reason); i++)
-		seq_printf(seq, " %lu", sum->reason[i]);
+		if (reasons & BIT(i))
+			seq_printf(seq, " %lu", sum->reason[i]);
 	seq_putc(seq, '\n');
 }
 
@@ -100,21 +107,23 @@ static bool proxyarp_stats_empty(const struct proxyarp_stats *sum)
 	       !sum->verdict[PROXYARP_VERDICT_IGNORE];
 }
 
-static int proxyarp_stats_show(struct seq_file *seq, void *v)
+static int proxyarp_stats_show(struct seq_file *seq, int family)
 {
+	u32 reasons = proxyarp_families[family].reasons;
 	struct net *net = seq_file_single_net(seq);
-	struct proxyarp_net *pn = proxyarp_pernet(net);
+	struct proxyarp_fnet *fn = &proxyarp_pernet(net)->fam[family];
 	struct proxyarp_stats sum;
 	struct net_device *dev;
 	int i, mode;
 
 	seq_puts(seq, "device mode reply ignore");
 	for (i = 0; i < ARRAY_SIZE(proxyarp_reason_names); i++)
-		seq_printf(seq, " %s", proxyarp_reason_names[i]);
+		if (reasons & BIT(i))
+			seq_printf(seq, " %s", proxyarp_reason_names[i]);
 	seq_putc(seq, '\n');
 
-	proxyarp_stats_sum(pn->stats, &sum);
-	proxyarp_stats_line(seq, "all", -1, &sum);
+	proxyarp_stats_sum(fn->stats, &sum);
+	proxyarp_stats_line(seq, reasons, "all", -1, &sum);
 
 	/*
 	 * A device's state is freed after a grace period (device.c), and
@@ -122,40 +131,58 @@ static int proxyarp_stats_show(struct seq_file *seq, void *v)
 	 */
 	rcu_read_lock();
 	for_each_netdev_rcu(net, dev) {
-		struct proxyarp_dev *pdev = proxyarp_dev_get_rcu(dev);
+		struct proxyarp_fdev *fd = proxyarp_fdev_get_rcu(dev, family);
 
-		if (!pdev)
+		if (!fd)
 			continue;
-		mode = READ_ONCE(pdev->conf.val[PROXYARP_KNOB_MODE]);
-		proxyarp_stats_sum(pdev->stats, &sum);
+		mode = READ_ONCE(fd->conf.val[PROXYARP_KNOB_MODE]);
+		proxyarp_stats_sum(fd->stats, &sum);
 		if (mode == PROXYARP_MODE_OFF && proxyarp_stats_empty(&sum))
 			continue;
-		proxyarp_stats_line(seq, dev->name, mode, &sum);
+		proxyarp_stats_line(seq, reasons, dev->name, mode, &sum);
 	}
 	rcu_read_unlock();
 	return 0;
 }
 
-int proxyarp_stats_net_init(struct net *net)
+static int proxyarp_stats_show_arp(struct seq_file *seq, void *v)
 {
-	struct proxyarp_net *pn = proxyarp_pernet(net);
+	return proxyarp_stats_show(seq, PROXYARP_ARP);
+}
 
-	pn->stats = proxyarp_stats_alloc();
-	if (!pn->stats)
+static int proxyarp_stats_show_ndp(struct seq_file *seq, void *v)
+{
+	return proxyarp_stats_show(seq, PROXYARP_NDP);
+}
+
+static int (*const proxyarp_stats_shows[])(struct seq_file *, void *) = {
+	[PROXYARP_ARP] = proxyarp_stats_show_arp,
+	[PROXYARP_NDP] = proxyarp_stats_show_ndp,
+};
+
+static_assert(ARRAY_SIZE(proxyarp_stats_shows) == __PROXYARP_FAMILY_MAX);
+
+int proxyarp_stats_net_init(struct net *net, int family)
+{
+	struct proxyarp_fnet *fn = &proxyarp_pernet(net)->fam[family];
+
+	fn->stats = proxyarp_stats_alloc();
+	if (!fn->stats)
 		return -ENOMEM;
-	if (!proc_create_net_single("proxyarp", 0444, net->proc_net_stat,
-				    proxyarp_stats_show, NULL)) {
-		proxyarp_stats_free(pn->stats);
+	if (!proc_create_net_single(proxyarp_families[family].name, 0444,
+				    net->proc_net_stat,
+				    proxyarp_stats_shows[family], NULL)) {
+		proxyarp_stats_free(fn->stats);
 		return -ENOMEM;
 	}
 	return 0;
 }
 
-void proxyarp_stats_net_exit(struct net *net)
+void proxyarp_stats_net_exit(struct net *net, int family)
 {
-	struct proxyarp_net *pn = proxyarp_pernet(net);
+	struct proxyarp_fnet *fn = &proxyarp_pernet(net)->fam[family];
 
 	/* Waits for readers of the file: none runs after this. */
-	remove_proc_entry("proxyarp", net->proc_net_stat);
-	proxyarp_stats_free(pn->stats);
+	remove_proc_entry(proxyarp_families[family].name, net->proc_net_stat);
+	proxyarp_stats_free(fn->stats);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /proc/sys/net/proxyarp/conf/{all,default,<device>}/: the tunables.
+ * /proc/sys/net/proxyarp/conf/{all,default,<device>}/ (ARP) and
+ * /proc/sys/net/proxyndp/conf/{all,default,<device>}/ (NDP): the tunables.
  *
  * Modelled on devinet.c's conf tree: one table per directory, built when
  * the directory is registered, .data pointing into per-namespace or
@@ -23,51 +24,84 @@ struct proxyarp_knob_desc {
 	int dflt;
 };
 
-static const struct proxyarp_knob_desc proxyarp_knobs[__PROXYARP_KNOB_MAX] = {
-	[PROXYARP_KNOB_MODE] = {
-		.name = "mode",
-		.min = PROXYARP_MODE_OFF,
-		.max = PROXYARP_MODE_AUDIT,
-		.dflt = PROXYARP_MODE_OFF,
-	},
-	[PROXYARP_KNOB_IGNORE_DEFAULT_ROUTE] = {
-		.name = "ignore_default_route",
-		.min = 0,
-		.max = 1,
-		.dflt = 1,
-	},
-	[PROXYARP_KNOB_MIN_PREFIXLEN] = {
-		.name = "min_prefixlen",
-		.min = 0,
-		.max = 32,
-		.dflt = 0,
-	},
-	[PROXYARP_KNOB_HONOR_PROXY_DELAY] = {
-		.name = "honor_proxy_delay",
-		.min = 0,
-		.max = 1,
-		.dflt = 0,
-	},
-	[PROXYARP_KNOB_MAX_RATE] = {
-		.name = "max_rate",
-		.min = 0,
-		.max = 1000000,
-		.dflt = 0,
-	},
-	[PROXYARP_KNOB_MAX_BURST] = {
-		.name = "max_burst",
-		.min = 1,
-		.max = 1000000,
-		.dflt = 50,
-	},
+#define PROXYARP_KNOBS(plen_max, delay)					\
+	[PROXYARP_KNOB_MODE] = {					\
+		.name = "mode",						\
+		.min = PROXYARP_MODE_OFF,				\
+		.max = PROXYARP_MODE_AUDIT,				\
+		.dflt = PROXYARP_MODE_OFF,				\
+	},								\
+	[PROXYARP_KNOB_IGNORE_DEFAULT_ROUTE] = {			\
+		.name = "ignore_default_route",				\
+		.min = 0,						\
+		.max = 1,						\
+		.dflt = 1,						\
+	},								\
+	[PROXYARP_KNOB_MIN_PREFIXLEN] = {				\
+		.name = "min_prefixlen",				\
+		.min = 0,						\
+		.max = (plen_max),					\
+		.dflt = 0,						\
+	},								\
+	[PROXYARP_KNOB_HONOR_PROXY_DELAY] = {				\
+		.name = (delay),					\
+		.min = 0,						\
+		.max = 1,						\
+		.dflt = 0,						\
+	},								\
+	[PROXYARP_KNOB_MAX_RATE] = {					\
+		.name = "max_rate",					\
+		.min = 0,						\
+		.max = 1000000,						\
+		.dflt = 0,						\
+	},								\
+	[PROXYARP_KNOB_MAX_BURST] = {					\
+		.name = "max_burst",					\
+		.min = 1,						\
+		.max = 1000000,						\
+		.dflt = 50,						\
+	}
+
+/*
+ * The same knobs in both trees, but for min_prefixlen's range and
+ * honor_proxy_delay, which NDP does not have (a knob without a name is
+ * not in the tree and keeps its default, 0).
+ */
+static const struct proxyarp_knob_desc
+proxyarp_knobs[__PROXYARP_FAMILY_MAX][__PROXYARP_KNOB_MAX] = {
+	[PROXYARP_ARP] = { PROXYARP_KNOBS(32, "honor_proxy_delay") },
+	[PROXYARP_NDP] = { PROXYARP_KNOBS(128, NULL) },
 };
 
-void proxyarp_conf_init(struct proxyarp_conf *conf)
+void proxyarp_conf_init(struct proxyarp_conf *conf, int family)
 {
 	int i;
 
 	for (i = 0; i < __PROXYARP_KNOB_MAX; i++)
-		conf->val[i] = proxyarp_knobs[i].dflt;
+		conf->val[i] = proxyarp_knobs[family][i].dflt;
+	conf->family = family;
+}
+
+/*
+ * A device's NDP mode: the device's allmulticast count follows it, under
+ * RTNL.  The device's table is unregistered under RTNL, which waits for
+ * this handler: only try the lock, and restart the write when it is
+ * taken, as devinet_conf_proc() does.
+ */
+static int proxyarp_sysctl_dev_mode(struct proxyarp_conf *conf, int val)
+{
+	struct proxyarp_dev *pdev = proxyarp_dev_of_conf(conf);
+	int old, err;
+
+	if (!rtnl_trylock())
+		return restart_syscall();
+	old = conf->val[PROXYARP_KNOB_MODE];
+	WRITE_ONCE(conf->val[PROXYARP_KNOB_MODE], val);
+	err = proxyarp_dev_sync_allmulti(pdev);
+	if (err)
+		WRITE_ONCE(conf->val[PROXYARP_KNOB_MODE], old);
+	rtnl_unlock();
+	return err;
 }
 
 /*
@@ -81,27 +115,42 @@ static int proxyarp_sysctl_handler(PROXYARP_CTL_CONST struct ctl_table *table,
 {
 	struct proxyarp_conf *conf = table->extra1;
 	struct proxyarp_net *pn = proxyarp_pernet(table->extra2);
+	struct proxyarp_fnet *fn = &pn->fam[conf->family];
+	const struct proxyarp_knob_desc *desc;
 	int knob = (int *)table->data - conf->val;
 	struct ctl_table tmp = *table;
+	loff_t pos = *ppos;
 	int val, ret;
 
+	desc = &proxyarp_knobs[conf->family][knob];
 	val = READ_ONCE(*(int *)table->data);
 	tmp.data = &val;
-	tmp.extra1 = (void *)&proxyarp_knobs[knob].min;
-	tmp.extra2 = (void *)&proxyarp_knobs[knob].max;
+	tmp.extra1 = (void *)&desc->min;
+	tmp.extra2 = (void *)&desc->max;
 	ret = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
 	if (ret || !write)
 		return ret;
-	/* The hook first: a mode is never set without it. */
+	/* The hooks first: a mode is never set without them. */
 	if (knob == PROXYARP_KNOB_MODE && val != PROXYARP_MODE_OFF) {
-		ret = proxyarp_hooks_want(table->extra2);
+		ret = proxyarp_hooks_want(table->extra2, conf->family);
 		if (ret)
 			return ret;
 	}
 
-	if (conf != &pn->all) {
+	if (conf == &fn->dflt) {
 		WRITE_ONCE(*(int *)table->data, val);
 		return 0;
+	}
+	if (conf != &fn->all &&
+	    (conf->family != PROXYARP_NDP || knob != PROXYARP_KNOB_MODE)) {
+		WRITE_ONCE(*(int *)table->data, val);
+		return 0;
+	}
+	if (conf != &fn->all) {
+		ret = proxyarp_sysctl_dev_mode(conf, val);
+		if (ret == -ERESTARTNOINTR)
+			*ppos = pos;
+		return ret;
 	}
 
 	/*
@@ -111,20 +160,21 @@ static int proxyarp_sysctl_handler(PROXYARP_CTL_CONST struct ctl_table *table,
 	 * holding RTNL waits for this handler.
 	 */
 	rtnl_lock();
-	WRITE_ONCE(pn->all.val[knob], val);
-	proxyarp_conf_set_all(pn, knob, val);
+	WRITE_ONCE(fn->all.val[knob], val);
+	ret = proxyarp_conf_set_all(pn, conf->family, knob, val);
 	rtnl_unlock();
-	return 0;
+	return ret;
 }
 
 struct ctl_table_header *proxyarp_sysctl_register(struct net *net,
 						  const char *name,
 						  struct proxyarp_conf *conf)
 {
+	const struct proxyarp_knob_desc *knobs = proxyarp_knobs[conf->family];
 	char path[sizeof("net/proxyarp/conf/") + IFNAMSIZ];
 	struct ctl_table_header *hdr;
 	struct ctl_table *table;
-	int i;
+	int i, n = 0;
 
 	table = kcalloc(compat_sysctl_entries(__PROXYARP_KNOB_MAX),
 			sizeof(*table), GFP_KERNEL);
@@ -132,17 +182,21 @@ struct ctl_table_header *proxyarp_sysctl_register(struct net *net,
 		return NULL;
 
 	for (i = 0; i < __PROXYARP_KNOB_MAX; i++) {
-		table[i].procname = proxyarp_knobs[i].name;
-		table[i].data = &conf->val[i];
-		table[i].maxlen = sizeof(int);
-		table[i].mode = 0644;
-		table[i].proc_handler = proxyarp_sysctl_handler;
-		table[i].extra1 = conf;
-		table[i].extra2 = net;
+		if (!knobs[i].name)
+			continue;
+		table[n].procname = knobs[i].name;
+		table[n].data = &conf->val[i];
+		table[n].maxlen = sizeof(int);
+		table[n].mode = 0644;
+		table[n].proc_handler = proxyarp_sysctl_handler;
+		table[n].extra1 = conf;
+		table[n].extra2 = net;
+		n++;
 	}
 
-	snprintf(path, sizeof(path), "net/proxyarp/conf/%s", name);
-	hdr = compat_register_net_sysctl(net, path, table, __PROXYARP_KNOB_MAX);
+	snprintf(path, sizeof(path), "net/%s/conf/%s",
+		 proxyarp_families[conf->family].name, name);
+	hdr = compat_register_net_sysctl(net, path, table, n);
 	if (!hdr)
 		kfree(table);
 	return hdr;

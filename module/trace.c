@@ -2,6 +2,7 @@
 /* Instantiate the proxyarp tracepoints (include/trace/events/proxyarp.h). */
 
 #include "proxyarp.h"
+#include "ndp.h"
 
 #define CREATE_TRACE_POINTS
 #include <trace/events/proxyarp.h>

@@ -10,8 +10,9 @@
 #include <linux/tracepoint.h>
 #include <uapi/linux/proxyarp.h>
 
-/* In module/proxyarp.h: only trace.c, which creates the event, reads it. */
+/* In module/: only trace.c, which creates the events, reads them. */
 struct proxyarp_decision;
+struct proxyarp_ndp_decision;
 
 /* Export the enum values so that perf and bpftrace print names. */
 TRACE_DEFINE_ENUM(PROXYARP_MODE_OFF);
@@ -35,6 +36,8 @@ TRACE_DEFINE_ENUM(PROXYARP_REASON_MEDIUM_ID);
 TRACE_DEFINE_ENUM(PROXYARP_REASON_DEFAULT_ROUTE);
 TRACE_DEFINE_ENUM(PROXYARP_REASON_SHORT_PREFIX);
 TRACE_DEFINE_ENUM(PROXYARP_REASON_RATE_LIMITED);
+TRACE_DEFINE_ENUM(PROXYARP_REASON_INVALID);
+TRACE_DEFINE_ENUM(PROXYARP_REASON_NO_LLADDR);
 
 #define proxyarp_show_mode(val)					\
 	__print_symbolic(val,				\
@@ -64,7 +67,9 @@ TRACE_DEFINE_ENUM(PROXYARP_REASON_RATE_LIMITED);
 			 { PROXYARP_REASON_MEDIUM_ID, "medium_id" },	\
 			 { PROXYARP_REASON_DEFAULT_ROUTE, "default_route" },	\
 			 { PROXYARP_REASON_SHORT_PREFIX, "short_prefix" },	\
-			 { PROXYARP_REASON_RATE_LIMITED, "rate_limited" })
+			 { PROXYARP_REASON_RATE_LIMITED, "rate_limited" },	\
+			 { PROXYARP_REASON_INVALID, "invalid" },	\
+			 { PROXYARP_REASON_NO_LLADDR, "no_lladdr" })
 
 /*
  * One event per proxy decision on a device whose mode is not off.
@@ -104,6 +109,51 @@ TRACE_EVENT(proxyarp_decision,
 	    TP_printk("dev=%s ifindex=%d sip=%pI4 tip=%pI4 sha=%pM verdict=%s reason=%s table=%u route=%pI4/%u oif=%s mode=%s",
 		      __entry->dev, __entry->ifindex, __entry->sip,
 		      __entry->tip, __entry->sha,
+		      proxyarp_show_verdict(__entry->verdict),
+		      proxyarp_show_reason(__entry->reason), __entry->table,
+		      __entry->route, __entry->plen, __entry->oifname,
+		      proxyarp_show_mode(__entry->mode))
+);
+
+/*
+ * One event per neighbour solicitation decided on a device whose
+ * proxyndp mode is not off.  sha is the source link-layer address
+ * option, zero when there is none; table is 0, route ::/0 and oif "-"
+ * when no route matched.
+ */
+TRACE_EVENT(proxyndp_decision,
+	    TP_PROTO(const struct proxyarp_ndp_decision *d),
+	    TP_ARGS(d),
+	    TP_STRUCT__entry(__array(char, dev, IFNAMSIZ)
+			     __field(int, ifindex)
+			     __array(u8, saddr, 16)
+			     __array(u8, target, 16)
+			     __array(u8, sha, ETH_ALEN)
+			     __field(u8, verdict)
+			     __field(u8, reason)
+			     __field(u8, mode)
+			     __field(u8, plen)
+			     __field(u32, table)
+			     __array(u8, route, 16)
+			     __field(int, oif)
+			     __array(char, oifname, IFNAMSIZ)),
+	    TP_fast_assign(strscpy(__entry->dev, d->dev->name, IFNAMSIZ);
+			   __entry->ifindex = d->dev->ifindex;
+			   memcpy(__entry->saddr, &d->saddr, 16);
+			   memcpy(__entry->target, &d->target, 16);
+			   memcpy(__entry->sha, d->sha, ETH_ALEN);
+			   __entry->verdict = d->verdict;
+			   __entry->reason = d->reason;
+			   __entry->mode = d->mode;
+			   __entry->plen = d->plen;
+			   __entry->table = d->table;
+			   memcpy(__entry->route, &d->prefix, 16);
+			   __entry->oif = d->oif ? d->oif->ifindex : 0;
+			   strscpy(__entry->oifname,
+				   d->oif ? d->oif->name : "-", IFNAMSIZ);),
+	    TP_printk("dev=%s ifindex=%d saddr=%pI6c target=%pI6c sha=%pM verdict=%s reason=%s table=%u route=%pI6c/%u oif=%s mode=%s",
+		      __entry->dev, __entry->ifindex, __entry->saddr,
+		      __entry->target, __entry->sha,
 		      proxyarp_show_verdict(__entry->verdict),
 		      proxyarp_show_reason(__entry->reason), __entry->table,
 		      __entry->route, __entry->plen, __entry->oifname,

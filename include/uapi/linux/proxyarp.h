@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * proxyarp: route-aware proxy ARP.  Values shared with user space: the
- * per-device mode and the verdicts and reasons of the
- * proxyarp:proxyarp_decision tracepoint.  The numbers are ABI: new values
- * are only ever appended.
+ * proxyarp: route-aware proxy ARP and NDP.  Values shared with user
+ * space: the per-device mode and the verdicts and reasons of the
+ * proxyarp:proxyarp_decision (ARP) and proxyarp:proxyndp_decision (IPv6
+ * neighbour solicitations) tracepoints.  A reason means the same in
+ * both families; one marked (ARP) or (NDP) is that family's only.  The numbers are
+ * ABI: new values are only ever appended.
  */
 #ifndef _UAPI_LINUX_PROXYARP_H
 #define _UAPI_LINUX_PROXYARP_H
 
-/* net.proxyarp.conf.<dev>.mode */
+/* net.proxyarp.conf.<dev>.mode, net.proxyndp.conf.<dev>.mode */
 enum proxyarp_mode {
 	PROXYARP_MODE_OFF = 0,		/* the module leaves the device alone */
 	PROXYARP_MODE_ON = 1,		/* the module owns proxy decisions */
@@ -31,15 +33,15 @@ enum proxyarp_reason {
 	PROXYARP_REASON_PROXY_ENTRY = 1,
 	/* ignore, to the kernel: the target is local to this host */
 	PROXYARP_REASON_LOCAL = 2,
-	/* ignore: duplicate address detection probe (sender 0.0.0.0) */
+	/* ignore: duplicate address detection probe (sender 0.0.0.0, ::) */
 	PROXYARP_REASON_DAD = 3,
-	/* ignore: gratuitous request (sender IP equals target IP) */
+	/* ignore (ARP): gratuitous request (sender IP equals target IP) */
 	PROXYARP_REASON_GARP = 4,
 	/* ignore: the target is multicast, broadcast, loopback or zero */
 	PROXYARP_REASON_MARTIAN_TARGET = 5,
-	/* ignore: the sender is martian or one of this host's addresses */
+	/* ignore (ARP): the sender is martian or one of this host's addresses */
 	PROXYARP_REASON_MARTIAN_SOURCE = 6,
-	/* ignore: the sender fails the reverse path check (rp_filter) */
+	/* ignore (ARP): the sender fails the reverse path check (rp_filter) */
 	PROXYARP_REASON_RP_FILTER = 7,
 	/* ignore: no route to the target */
 	PROXYARP_REASON_NO_ROUTE = 8,
@@ -49,7 +51,7 @@ enum proxyarp_reason {
 	PROXYARP_REASON_FORWARDING_OFF = 10,
 	/* ignore: the route leaves through the receiving device */
 	PROXYARP_REASON_SAME_DEVICE = 11,
-	/* ignore: medium_id says both devices share a medium */
+	/* ignore (ARP): medium_id says both devices share a medium */
 	PROXYARP_REASON_MEDIUM_ID = 12,
 	/* ignore: ignore_default_route and the route is a default route */
 	PROXYARP_REASON_DEFAULT_ROUTE = 13,
@@ -57,6 +59,12 @@ enum proxyarp_reason {
 	PROXYARP_REASON_SHORT_PREFIX = 14,
 	/* ignore: the device is over max_rate replies per second */
 	PROXYARP_REASON_RATE_LIMITED = 15,
+	/* ignore (NDP): the solicitation fails RFC 4861 7.1.1 validation */
+	PROXYARP_REASON_INVALID = 16,
+	/* ignore (NDP): a multicast solicitation without the sender's
+	 * link-layer address, from a sender with no neighbour entry
+	 */
+	PROXYARP_REASON_NO_LLADDR = 17,
 	__PROXYARP_REASON_MAX,
 };
 

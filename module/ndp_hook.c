@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The IPv6 hook: read a neighbour solicitation, decide, trace, act.
+ *
+ * A solicitation for a proxied target is sent to the target's
+ * solicited-node group, which this host has not joined: ip6_mc_input()
+ * would drop it after routing.  So the hook sits last in PRE_ROUTING,
+ * after the raw, mangle, nat and filter PREROUTING chains, before the
+ * kernel's membership check; the device is in allmulticast mode while
+ * its mode is set (device.c), so that a NIC's filter lets the group in.
+ *
+ * mode 1 (on): a solicitation the module answers is consumed; one it
+ * refuses goes on to the kernel, unless the kernel would answer it from
+ * an explicit entry (proxy_ndp), which the module then consumes too.
+ * mode 2 (audit): decide and trace only.
+ *
+ * Validation is the kernel's, in its order: icmpv6_rcv() (checksum),
+ * ndisc_rcv() (hop limit 255, code 0) and ndisc_recv_ns() (length, a
+ * multicast target, DAD to a solicited-node group, options, the source
+ * link-layer option's length, none from ::), RFC 4861 7.1.1.  Only a
+ * solicitation directly in the IPv6 header is read: one behind
+ * extension headers goes to the kernel untouched.
+ */
+
+#include <linux/icmpv6.h>
+#include <linux/if_arp.h>
+#include <linux/netfilter_ipv6.h>
+#include <net/addrconf.h>
+#include <net/ip6_checksum.h>
+#include <net/ipv6.h>
+#include <net/ndisc.h>
+
+#include "ndp.h"
+#include <trace/events/proxyarp.h>
+
+/* Internal: the solicitation is valid so far. */
+#define PROXYARP_NDP_VALID __PROXYARP_REASON_MAX
+
+static bool proxyarp_ndp_is_ns(const struct sk_buff *skb)
+{
+	const struct icmp6hdr *icmp;
+	struct icmp6hdr _icmp;
+
+	if (ipv6_hdr(skb)->nexthdr != IPPROTO_ICMPV6)
+		return false;
+	icmp = skb_header_pointer(skb, skb_network_offset(skb) +
+				  sizeof(struct ipv6hdr), sizeof(_icmp),
+				  &_icmp);
+	return icmp && icmp->icmp6_type == NDISC_NEIGHBOUR_SOLICITATION;
+}
+
+/* icmpv6_rcv(): the checksum, unless the device vouched for it. */
+static bool proxyarp_ndp_csum_ok(const struct sk_buff *skb,
+				 unsigned int off, unsigned int len)
+{
+	const struct ipv6hdr *ip6 = ipv6_hdr(skb);
+
+	if (skb_csum_unnecessary(skb))
+		return true;
+	return !csum_ipv6_magic(&ip6->saddr, &ip6->daddr, len, IPPROTO_ICMPV6,
+				skb_checksum(skb, off, len, 0));
+}
+
+/*
+ * ndisc_parse_options(): every option at least 8 bytes and inside the
+ * message; the first source link-layer option counts, of the length an
+ * Ethernet address takes (ndisc_opt_addr_data()), and never from ::.
+ */
+static u8 proxyarp_ndp_options(const u8 *opt, unsigned int len,
+			       struct proxyarp_ndp_decision *d)
+{
+	const struct nd_opt_hdr *sllao = NULL;
+
+	while (len) {
+		const struct nd_opt_hdr *h = (const struct nd_opt_hdr *)opt;
+		unsigned int l;
+
+		if (len < sizeof(*h))
+			return PROXYARP_REASON_INVALID;
+		l = h->nd_opt_len << 3;
+		if (!l || l > len)
+			return PROXYARP_REASON_INVALID;
+		if (h->nd_opt_type == ND_OPT_SOURCE_LL_ADDR && !sllao)
+			sllao = h;
+		opt += l;
+		len -= l;
+	}
+	if (!sllao)
+		return PROXYARP_NDP_VALID;
+	if (sllao->nd_opt_len << 3 != __ndisc_opt_addr_space(ETH_ALEN, 0) ||
+	    d->dad)
+		return PROXYARP_REASON_INVALID;
+	memcpy(d->sha, sllao + 1, ETH_ALEN);
+	d->lladdr = true;
+	return PROXYARP_NDP_VALID;
+}
+
+/*
+ * Read the solicitation into @d and validate it; d->reason is
+ * PROXYARP_NDP_VALID or the refusal.  False when the message cannot be
+ * read (no memory to make it linear): it then goes to the kernel.
+ */
+static bool proxyarp_ndp_parse(struct sk_buff *skb,
+			       struct proxyarp_ndp_decision *d)
+{
+	unsigned int off = skb_network_offset(skb) + sizeof(struct ipv6hdr);
+	unsigned int len = skb->len - off;
+	const struct ipv6hdr *ip6;
+	const struct nd_msg *msg;
+
+	if (!pskb_may_pull(skb, skb->len))
+		return false;
+	ip6 = ipv6_hdr(skb);
+	msg = (const struct nd_msg *)(skb_network_header(skb) + sizeof(*ip6));
+	d->saddr = ip6->saddr;
+	d->daddr = ip6->daddr;
+	d->dad = ipv6_addr_any(&d->saddr);
+	d->mcast = ipv6_addr_is_multicast(&d->daddr);
+	d->reason = PROXYARP_REASON_INVALID;
+
+	if (!proxyarp_ndp_csum_ok(skb, off, len) || ip6->hop_limit != 255 ||
+	    msg->icmph.icmp6_code || len < sizeof(*msg))
+		return true;
+	d->target = msg->target;
+	if (ipv6_addr_is_multicast(&d->target)) {
+		d->reason = PROXYARP_REASON_MARTIAN_TARGET;
+		return true;
+	}
+	if (d->dad && !ipv6_addr_is_solict_mult(&d->daddr))
+		return true;
+	d->reason = proxyarp_ndp_options(msg->opt, len - sizeof(*msg), d);
+	return true;
+}
+
+static unsigned int proxyarp_ndp_in(void *priv, struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	struct net_device *dev = state->in;
+	struct proxyarp_ndp_decision d = {};
+	struct proxyarp_fdev *fd;
+	struct inet6_dev *idev;
+	int mode;
+
+	fd = proxyarp_fdev_get_rcu(dev, PROXYARP_NDP);
+	if (!fd)
+		return NF_ACCEPT;
+	mode = READ_ONCE(fd->conf.val[PROXYARP_KNOB_MODE]);
+	if (mode == PROXYARP_MODE_OFF)
+		return NF_ACCEPT;
+	if (dev->type != ARPHRD_ETHER || dev->addr_len != ETH_ALEN ||
+	    !proxyarp_ndp_is_ns(skb))
+		return NF_ACCEPT;
+	idev = __in6_dev_get(dev);
+	if (!idev)
+		return NF_ACCEPT;
+
+	d.dev = dev;
+	d.mode = mode;
+	if (!proxyarp_ndp_parse(skb, &d))
+		return NF_ACCEPT;
+	if (d.reason == PROXYARP_NDP_VALID)
+		proxyarp_ndp_decide(skb, idev, &fd->conf, &d);
+	else
+		d.verdict = PROXYARP_VERDICT_IGNORE;
+	if (d.verdict == PROXYARP_VERDICT_REPLY &&
+	    !proxyarp_guard_allow(fd, dev)) {
+		d.verdict = PROXYARP_VERDICT_IGNORE;
+		d.reason = PROXYARP_REASON_RATE_LIMITED;
+	}
+	proxyarp_stats_count(&proxyarp_pernet(dev_net(dev))->fam[PROXYARP_NDP],
+			     fd, d.verdict, d.reason);
+	trace_proxyndp_decision(&d);
+
+	if (mode != PROXYARP_MODE_ON)
+		return NF_ACCEPT;
+	if (d.verdict == PROXYARP_VERDICT_REPLY) {
+		proxyarp_ndp_reply(dev, &d);
+		consume_skb(skb);
+		return NF_STOLEN;
+	}
+	if (!proxyarp_ndp_kernel_proxies(idev, &d))
+		return NF_ACCEPT;
+	consume_skb(skb);
+	return NF_STOLEN;
+}
+
+/* Registered per namespace by proxyarp_hooks_want() (family.c). */
+const struct nf_hook_ops proxyarp_ndp_ops[1] = {
+	{
+		.hook = proxyarp_ndp_in,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = INT_MAX,
+	},
+};

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The advertisement: what ndisc_recv_ns() does when it answers for an
+ * explicit proxy entry, byte for byte.  The asker is learnt from its
+ * source link-layer option first (a neighbour entry, NUD_STALE, created
+ * for a unicast solicitation or one that carries the option); then
+ * ndisc_send_na() answers: to the asker, solicited, override clear (a
+ * proxy never overrides, RFC 4861 7.2.8), the router flag the entry's or
+ * clear, the target link-layer option only for a multicast solicitation;
+ * a probe for duplicate address detection is answered to all nodes,
+ * unsolicited, with the option.  ndisc_send_skb() builds the IPv6 header
+ * (hop limit 255, the source address ipv6_dev_get_saddr() picks for the
+ * destination) and sends it through LOCAL_OUT, so that ip6tables and nft
+ * see the answer.
+ */
+
+#include <net/addrconf.h>
+#include <net/ipv6.h>
+#include <net/ndisc.h>
+#include <net/sock.h>
+
+#include "ndp.h"
+
+#ifdef COMPAT_HAVE_NDISC_SEND_NA
+static void proxyarp_ndp_send_na(struct net_device *dev,
+				 const struct in6_addr *daddr,
+				 const struct in6_addr *target, bool router,
+				 bool solicited, bool inc_opt)
+{
+	ndisc_send_na(dev, daddr, target, router, solicited, false, inc_opt);
+}
+#else
+/*
+ * ndisc_send_na() and ndisc_alloc_skb(), net/ipv6/ndisc.c, where they are
+ * not exported, for a target that is not an address of this host (the
+ * module never answers for one): the source address is chosen for the
+ * destination, override is clear.
+ */
+static void proxyarp_ndp_send_na(struct net_device *dev,
+				 const struct in6_addr *daddr,
+				 const struct in6_addr *target, bool router,
+				 bool solicited, bool inc_opt)
+{
+	struct sock *sk = dev_net(dev)->ipv6.ndisc_sk;
+	int hlen = LL_RESERVED_SPACE(dev);
+	int tlen = dev->needed_tailroom;
+	struct in6_addr saddr;
+	struct sk_buff *skb;
+	struct nd_msg *msg;
+	int optlen = 0;
+
+	if (ipv6_dev_get_saddr(dev_net(dev), dev, daddr,
+			       inet6_sk(sk)->srcprefs, &saddr))
+		return;
+	if (inc_opt)
+		optlen = ndisc_opt_addr_space(dev,
+					      NDISC_NEIGHBOUR_ADVERTISEMENT);
+
+	skb = alloc_skb(hlen + sizeof(struct ipv6hdr) + sizeof(*msg) + optlen +
+			tlen, GFP_ATOMIC);
+	if (!skb)
+		return;
+	skb->protocol = htons(ETH_P_IPV6);
+	skb->dev = dev;
+	skb_reserve(skb, hlen + sizeof(struct ipv6hdr));
+	skb_reset_transport_header(skb);
+	skb_set_owner_w(skb, sk);
+
+	msg = skb_put(skb, sizeof(*msg));
+	*msg = (struct nd_msg) {
+		.icmph = {
+			.icmp6_type = NDISC_NEIGHBOUR_ADVERTISEMENT,
+			.icmp6_router = router,
+			.icmp6_solicited = solicited,
+		},
+		.target = *target,
+	};
+	if (inc_opt)
+		__ndisc_fill_addr_option(skb, ND_OPT_TARGET_LL_ADDR,
+					 dev->dev_addr, dev->addr_len,
+					 ndisc_addr_option_pad(dev->type));
+	ndisc_send_skb(skb, daddr, &saddr);
+}
+#endif
+
+/**
+ * proxyarp_ndp_reply - answer a solicitation the module decided to answer
+ * @dev: the receiving device
+ * @d: the decision
+ *
+ * Under RCU, from the hook; the solicitation is the caller's to consume.
+ */
+void proxyarp_ndp_reply(struct net_device *dev,
+			const struct proxyarp_ndp_decision *d)
+{
+	struct neighbour *n;
+
+	if (d->dad) {
+		proxyarp_ndp_send_na(dev, &in6addr_linklocal_allnodes,
+				     &d->target, d->router, false, true);
+		return;
+	}
+
+	if (d->mcast)
+		NEIGH_CACHE_STAT_INC(&nd_tbl, rcv_probes_mcast);
+	else
+		NEIGH_CACHE_STAT_INC(&nd_tbl, rcv_probes_ucast);
+	n = __neigh_lookup(&nd_tbl, &d->saddr, dev, !d->mcast || d->lladdr);
+	if (!n)
+		return;
+	neigh_update(n, d->lladdr ? d->sha : NULL, NUD_STALE,
+		     NEIGH_UPDATE_F_WEAK_OVERRIDE | NEIGH_UPDATE_F_OVERRIDE, 0);
+	proxyarp_ndp_send_na(dev, &d->saddr, &d->target, d->router, true,
+			     d->mcast);
+	neigh_release(n);
+}
