@@ -6,8 +6,9 @@
 #
 #  lan                 node
 # +---------+        +----------------------------------------+
-# | vl0     |--------| vlan0 (mode 1)                         |
-# +---------+        | up0 (dummy): 10.9.0.0/16, default      |
+# | vl0     |--------| vlan0 (mode 1, proxyndp mode 1)        |
+# +---------+        | up0 (dummy): 10.9.0.0/16, default,     |
+#                    |              2001:db8:9::/64           |
 #                    +----------------------------------------+
 
 source "$(dirname "$0")/lib.sh"
@@ -21,6 +22,10 @@ setup() {
 	add_dummy "$node" up0 10.9.0.0/16
 	ip -n "$node" route add default dev up0
 	pa "$node" vlan0 mode 1
+	ipv6 "$node" all forwarding 1
+	ip -n "$lan" addr add 2001:db8:1::2/64 dev vl0 nodad
+	ip -n "$node" -6 route add 2001:db8:9::/64 dev up0
+	pn "$node" vlan0 mode 1
 }
 
 # attach OUT PATTERN SCRIPT [ARGS]: start SCRIPT, then ask for 10.77.0.1
@@ -51,7 +56,9 @@ test_watch() {
 		return
 	fi
 	answer "$lan" vl0 10.0.0.7 10.9.5.5 >/dev/null
+	ask6 "$lan" vl0 2001:db8:1::2 2001:db8:9::5 >/dev/null
 	busywait 10000 grep -q '10\.9\.5\.5' "$out"
+	busywait 10000 grep -q '2001:db8:9::5' "$out"
 	stop
 	check_match "$(head -n 2 "$out")" \
 		"MS +DEV +SENDER +TARGET +VERDICT +REASON +ROUTE" "watch: a header"
@@ -63,6 +70,10 @@ test_watch() {
 	check_match "$line" \
 		"vlan0 +10\.0\.0\.7 +10\.77\.0\.1 +ignore +default_route +table 254 0\.0\.0\.0/0 via up0$" \
 		"watch: a refusal, with its reason by name"
+	line=$(grep '2001:db8:9::5' "$out")
+	check_match "$line" \
+		"^[0-9]+ +vlan0 +2001:db8:1::2 +2001:db8:9::5 +reply +proxied +table 254 2001:db8:9::/64 via up0$" \
+		"watch: a neighbour solicitation answered, every field"
 }
 
 test_top() {
@@ -75,17 +86,22 @@ test_top() {
 		return
 	fi
 	ask "$lan" vl0 10.0.0.7 10.9.6.1 -f <(seq -f '10.9.6.%g' 2 5) >/dev/null
+	ip netns exec "$lan" "$NDPQ" -i vl0 -s 2001:db8:1::2 2001:db8:9::1 2001:db8:9::2 \
+		2001:db8:9::3 >/dev/null
 	sleep 2.5
 	stop
 	n=$(grep -F '@decisions[vlan0, reply, proxied]' "$out" |
 	    awk -F': ' '{ s += $2 } END { print s + 0 }')
 	check_eq "$n" "5" "top: 5 proxied replies counted on vlan0"
+	n=$(grep -F '@ndp[vlan0, reply, proxied]' "$out" |
+	    awk -F': ' '{ s += $2 } END { print s + 0 }')
+	check_eq "$n" "3" "top: 3 proxied advertisements counted on vlan0"
 	check_match "$(grep -c '^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]$' "$out")" "^[1-9]" \
 		"top: a time stamp every interval"
 }
 
 require_root
-require_cmd ip bpftrace
+require_cmd ip bpftrace python3
 TMPDIR=$(mktemp -d)
 trap 'cleanup; rm -rf "$TMPDIR"' EXIT
 module_load || exit "$ksft_fail"

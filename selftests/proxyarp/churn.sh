@@ -6,8 +6,11 @@
 # the devices exactly, with the right values); namespaces created with
 # devices and settings and destroyed under a flood; several writers on
 # every tunable of all, default and devices at once (the final values
-# must be valid ones that were written).  The runner then checks the
-# kernel log.
+# must be valid ones that were written).  NDP is on throughout: the
+# proxyndp tree follows the devices as the proxyarp tree does, and its
+# mode, which holds a device's allmulticast count, is written
+# concurrently too: afterwards every flag is given back.  The runner
+# then checks the kernel log.
 #
 #  lan                 na (mode 1 on vlan0)              nb
 # +---------+        +-----------------------------+   +----------------+
@@ -33,6 +36,8 @@ setup() {
 	link_pair "$na" "$lan" || return 1
 	add_dummy "$na" d0 10.9.0.0/16
 	pa "$na" vlan0 mode 1
+	pn "$na" vlan0 mode 1
+	pn "$na" default mode 1
 	pa "$na" default min_prefixlen 3
 	pa "$nb" default min_prefixlen 7
 	pa "$nb" default max_rate 70
@@ -93,6 +98,8 @@ device_batch() {
 			echo "${d#c}" >/proc/sys/net/proxyarp/conf/$d/max_rate
 		done' - "${names[@]}" || ok=0
 	[ "$(conf_dirs "$na")" = "$(devices "$na")" ] || { echo "# na after add: $(conf_dirs "$na")"; ok=0; }
+	[ "$(conf_dirs "$na" proxyndp)" = "$(devices "$na")" ] ||
+		{ echo "# na after add (proxyndp): $(conf_dirs "$na" proxyndp)"; ok=0; }
 
 	for i in "${names[@]}"; do echo "link set $i name r${i#c}"; done |
 		ip -n "$na" -batch - || ok=0
@@ -106,12 +113,16 @@ device_batch() {
 	want_b=$(for i in "${renamed[@]}"; do echo "$i=0/7/70"; done | xargs)
 	[ "$(conf_dirs "$na")" = "$(devices "$na")" ] || { echo "# na after move: $(conf_dirs "$na")"; ok=0; }
 	[ "$(conf_dirs "$nb")" = "$(devices "$nb")" ] || { echo "# nb after move: $(conf_dirs "$nb")"; ok=0; }
+	[ "$(conf_dirs "$nb" proxyndp)" = "$(devices "$nb")" ] ||
+		{ echo "# nb after move (proxyndp): $(conf_dirs "$nb" proxyndp)"; ok=0; }
 	[ "$(values "$nb" "${renamed[@]}")" = "$want_b" ] ||
 		{ echo "# values after move: $(values "$nb" "${renamed[@]}")"; ok=0; }
 
 	for i in "${renamed[@]}"; do echo "link del $i"; done |
 		ip -n "$nb" -batch - || ok=0
 	[ "$(conf_dirs "$nb")" = "$(devices "$nb")" ] || { echo "# nb after delete: $(conf_dirs "$nb")"; ok=0; }
+	[ "$(conf_dirs "$nb" proxyndp)" = "$(devices "$nb")" ] ||
+		{ echo "# nb after delete (proxyndp): $(conf_dirs "$nb" proxyndp)"; ok=0; }
 	[ "$ok" = 1 ]
 }
 
@@ -158,6 +169,7 @@ netns_setup() {
 		EOF
 		echo 1 >/proc/sys/net/ipv4/conf/all/forwarding
 		echo 1 >/proc/sys/net/proxyarp/conf/all/mode
+		echo 1 >/proc/sys/net/proxyndp/conf/all/mode
 		echo 500 >/proc/sys/net/proxyarp/conf/default/max_rate
 		echo 8 >/proc/sys/net/proxyarp/conf/w$i/min_prefixlen"
 }
@@ -210,6 +222,8 @@ WRITER='
 			kv=${invalid[RANDOM % ${#invalid[@]}]}
 			echo "${kv#*:}" 2>/dev/null >/proc/sys/net/proxyarp/conf/$dir/${kv%%:*} &&
 				echo "BAD $dir ${kv%%:*}=${kv#*:}"
+			m=$((RANDOM % 3))
+			echo "$m" >/proc/sys/net/proxyndp/conf/$dir/mode && echo "ndp_mode=$m"
 		done
 	done
 '
@@ -237,12 +251,22 @@ test_writers() {
 			grep -qx "$knob=$val" "$out".* || { echo "# $dir/$knob=$val was never written"; bad=1; }
 		done
 	done
+	for dir in all default vlan0 d0; do
+		val=$(pn "$na" "$dir" mode)
+		grep -qx "ndp_mode=$val" "$out".* || { echo "# proxyndp $dir/mode=$val was never written"; bad=1; }
+	done
 	check_eq "$bad" "0" "concurrent writers: every final value is a valid one that was written"
 	check_eq "$(cat "$out".* | wc -l)" "$(cat "$out".* | grep -c '=')" \
 		"concurrent writers: every valid write succeeded"
 	pa "$na" all mode 1
 	check_eq "$(values "$na" default vlan0 d0 | sed 's|=\([0-9]\)/[^ ]*|=\1|g')" \
 		"default=1 vlan0=1 d0=1" "after the writers, a write to all reaches default and every device"
+	pn "$na" all mode 1
+	check_eq "$(allmulti "$na" vlan0)$(allmulti "$na" d0)" 11 \
+		"after the writers, proxyndp all/mode 1: vlan0 and d0 in allmulticast mode"
+	pn "$na" all mode 0
+	check_eq "$(allmulti "$na" vlan0)$(allmulti "$na" d0)" 00 \
+		"proxyndp all/mode 0: both flags given back, however the writers raced"
 }
 
 require_root

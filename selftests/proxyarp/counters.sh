@@ -42,11 +42,12 @@ send() {
 test_header() {
 	local want
 
-	want="device mode reply ignore $(sed -n \
-		's/^[[:space:]]*PROXYARP_REASON_\([A-Z_]*\) = [0-9]*,.*/\1/p' "$UAPI" |
-		tr '[:upper:]' '[:lower:]' | xargs)"
+	want="device mode reply ignore $(family_reasons ARP)"
 	check_eq "$(ip netns exec "$node" head -n 1 /proc/net/stat/proxyarp)" \
-		"$want" "the header names device, mode, verdicts and every reason in enum order"
+		"$want" "the header names device, mode, verdicts and every ARP reason in enum order"
+	want="device mode reply ignore $(family_reasons NDP)"
+	check_eq "$(ip netns exec "$node" head -n 1 /proc/net/stat/proxyndp)" \
+		"$want" "proxyndp's header: device, mode, verdicts and every NDP reason in enum order"
 	check_eq "$(stat -c %a /proc/net/stat/proxyarp)" "444" "the file is 0444"
 	check_eq "$(counter_row "$node" all)" "mode=-" "a fresh namespace counts nothing"
 	check_eq "$(ip netns exec "$node" cat /proc/net/stat/proxyarp | awk '{ print $1 }' | xargs)" \

@@ -13,6 +13,10 @@ ksft_skip=4
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PROXYARP_KO=${PROXYARP_KO:-$TOP/.build/$(uname -r)/module/proxyarp.ko}
 ARPQ=${ARPQ:-$TOP/tools/arpq}
+NDPQ=${NDPQ:-$TOP/tools/ndpq}
+# The counters file counter and counter_row read: NDP tests set
+# /proc/net/stat/proxyndp.
+COUNTERS=${COUNTERS:-/proc/net/stat/proxyarp}
 TRACEFS=/sys/kernel/tracing
 UAPI=$TOP/include/uapi/linux/proxyarp.h
 
@@ -185,6 +189,33 @@ pa() {
 	fi
 }
 
+# pn NS DEV KNOB [VALUE]: read or write net.proxyndp.conf.DEV.KNOB in NS.
+pn() {
+	local f=/proc/sys/net/proxyndp/conf/$2/$3
+
+	if [ $# -eq 4 ]; then
+		ip netns exec "$1" bash -c "echo '$4' >$f" 2>/dev/null
+	else
+		ip netns exec "$1" cat "$f"
+	fi
+}
+
+# ipv6 NS DEV KNOB VALUE: set net.ipv6.conf.DEV.KNOB in NS.
+ipv6() {
+	ip netns exec "$1" bash -c "echo '$4' >/proc/sys/net/ipv6/conf/$2/$3"
+}
+
+# ask6 NS DEV SOURCE TARGET [NDPQ OPTIONS...]: the advertisements, one
+# line each: "reply TARGET from SRC to DST hlim=H flags=RSO tllao=MAC
+# us=DELAY".
+ask6() {
+	local ns=$1 dev=$2 src=$3 target=$4
+
+	shift 4
+	ip netns exec "$ns" "$NDPQ" -i "$dev" -s "$src" -w "${ASK_WAIT_MS:-300}" \
+		"$@" "$target" | grep '^reply'
+}
+
 # ipv4 NS DEV KNOB VALUE: set net.ipv4.conf.DEV.KNOB in NS.
 ipv4() {
 	ip netns exec "$1" bash -c "echo '$4' >/proc/sys/net/ipv4/conf/$2/$3"
@@ -239,10 +270,44 @@ trace_lines() {
 	sed -n 's/.*proxyarp_decision: //p' "$TRACE_INSTANCE/trace"
 }
 
+# The same for NDP: proxyndp_decision's lines.
+trace_lines6() {
+	sed -n 's/.*proxyndp_decision: //p' "$TRACE_INSTANCE/trace"
+}
+
+# reason6_of TARGET: the reason traced for the last solicitation for TARGET.
+reason6_of() {
+	trace_lines6 | grep "target=$1 " | tail -n 1 |
+		sed -n 's/.* reason=\([a-z_]*\).*/\1/p'
+}
+
+# trace6_of TARGET: the last decision line traced for TARGET.
+trace6_of() {
+	trace_lines6 | grep "target=$1 " | tail -n 1
+}
+
 # reason_of TARGET: the reason traced for the last request for TARGET.
 reason_of() {
 	trace_lines | grep "tip=$1 " | tail -n 1 |
 		sed -n 's/.* reason=\([a-z_]*\).*/\1/p'
+}
+
+# family_reasons ARP|NDP: the reasons of the family, as the uapi header
+# lists them (a reason marked for the other family is left out), in
+# order, lower case, on one line.
+family_reasons() {
+	local other
+
+	other=$([ "$1" = ARP ] && echo NDP || echo ARP)
+	awk -v other="($other)" '
+		/\/\*/ { comment = $0 }
+		/^[[:space:]]*PROXYARP_REASON_[A-Z_]* = [0-9]*,/ {
+			if (index(comment, other) == 0) {
+				sub(/^[[:space:]]*PROXYARP_REASON_/, "")
+				sub(/ = .*/, "")
+				print tolower($0)
+			}
+		}' "$UAPI" | xargs
 }
 
 # enum_value NAME: the value of an enumerator in the uapi header.
@@ -250,17 +315,26 @@ enum_value() {
 	sed -n "s/^[[:space:]]*$1 = \([0-9]*\),.*/\1/p" "$UAPI"
 }
 
-# conf_dirs NS: the directories of /proc/sys/net/proxyarp/conf in NS,
-# sorted, on one line.
+# conf_dirs NS [TREE]: the directories of /proc/sys/net/TREE/conf in NS
+# (TREE: proxyarp, or proxyndp), sorted, on one line.
 conf_dirs() {
-	ip netns exec "$1" ls /proc/sys/net/proxyarp/conf | LC_ALL=C sort | xargs
+	ip netns exec "$1" ls "/proc/sys/net/${2:-proxyarp}/conf" | LC_ALL=C sort | xargs
 }
 
-# counter_row NS ROW: ROW's line of /proc/net/stat/proxyarp in NS as
+# allmulti NS DEV: 1 when DEV is in allmulticast mode (IFF_ALLMULTI in
+# its flags, which counts every holder), else 0.
+allmulti() {
+	local flags
+
+	flags=$(ip netns exec "$1" cat "/sys/class/net/$2/flags") || return 1
+	echo $(((flags & 0x200) != 0))
+}
+
+# counter_row NS ROW: ROW's line of $COUNTERS in NS as
 # "mode=M" then "column=value" for every counter that is not zero, in
 # header order; nothing when ROW has no line.
 counter_row() {
-	ip netns exec "$1" cat /proc/net/stat/proxyarp | awk -v row="$2" '
+	ip netns exec "$1" cat "$COUNTERS" | awk -v row="$2" '
 		NR == 1 { for (i = 1; i <= NF; i++) name[i] = $i; next }
 		$1 == row {
 			s = "mode=" $2
@@ -271,11 +345,11 @@ counter_row() {
 		}'
 }
 
-# counter NS ROW COLUMN: a counter of /proc/net/stat/proxyarp in NS, found
+# counter NS ROW COLUMN: a counter of $COUNTERS in NS, found
 # by the header's column names; ROW is "all" or a device.  Prints
 # nothing when ROW has no line.
 counter() {
-	ip netns exec "$1" cat /proc/net/stat/proxyarp | awk -v row="$2" -v col="$3" '
+	ip netns exec "$1" cat "$COUNTERS" | awk -v row="$2" -v col="$3" '
 		NR == 1 { for (i = 1; i <= NF; i++) idx[$i] = i; next }
 		$1 == row { print $idx[col] }'
 }

@@ -1,0 +1,214 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Differential test against ndppd (Debian's, rule "auto"): on random
+# topologies, the same solicitations answered once by ndppd (the module
+# in mode 0) and once by the module (ndppd stopped); every disagreement
+# must be one of the documented differences, by the kind of target:
+#
+#   live      a host behind a route through a tap        both answer
+#   covered   a host in a /64 through a tap              both answer
+#   dead      a /128 through a device with nobody on it  the module
+#             answers from the route; ndppd asks the target first and
+#             gets no answer
+#   far       a host only ::/0 covers, through the uplink   ndppd
+#             answers (it takes the first covering route, ::/0 too);
+#             the module refuses (ignore_default_route)
+#   onlink    an address in the VLAN's own prefix       neither
+#   policy    a host behind a route in table 100, which ip -6 rule iif
+#             vlan0 selects (in half the topologies)   the module
+#             answers.  ndppd reads /proc/net/ipv6_route, which lists
+#             every table and knows no rules, and takes the first line
+#             that covers the target: with a table 100, that is the
+#             table's own ::/0 (unreachable, on lo), listed before
+#             main's routes, and ndppd answers nothing but what table
+#             100 lists before its ::/0
+#
+#  lan           node                                     guests
+#  vl0 ------- vlan0 2001:db8:1::1/64     tapN -------- gN: eth0 (live)
+#                                         dN (dummy, dead)
+#                                         up0 -------- wan: up1 (far)
+
+source "$(dirname "$0")/lib.sh"
+
+node="" lan="" wan="" POLICY=0
+SEED=${PROXYARP_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
+TOPOLOGIES=${PROXYARP_NDPPD_TOPOLOGIES:-3}
+NDPPD_PID=""
+declare -A KIND
+
+setup() {
+	local ns
+
+	setup_ns node lan wan || return 1
+	for ns in "$node" "$lan" "$wan"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0
+	done
+	ip -n "$node" link add vlan0 type veth peer name vl0 netns "$lan"
+	ip -n "$node" link add up0 type veth peer name up1 netns "$wan"
+	ip -n "$node" link set vlan0 up
+	ip -n "$node" link set up0 up
+	ip -n "$lan" link set vl0 up
+	ip -n "$wan" link set up1 up
+	ipv6 "$node" all forwarding 1
+	ip -n "$node" addr add 2001:db8:1::1/64 dev vlan0 nodad
+	ip -n "$lan" addr add 2001:db8:1::2/64 dev vl0 nodad
+	ip -n "$node" -6 route add default dev up0
+	ip netns exec "$node" sh -c 'echo 0 >/proc/sys/net/ipv6/neigh/vlan0/proxy_delay'
+}
+
+# guest I: a namespace behind tapI whose eth0 will hold addresses.
+guest() {
+	local g
+
+	setup_ns g || return 1
+	ip netns exec "$g" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+		net.ipv6.conf.default.accept_dad=0
+	ip -n "$node" link add "tap$1" type veth peer name eth0 netns "$g"
+	ip -n "$node" link set "tap$1" up
+	ip -n "$g" link set eth0 up
+	GUEST_NS=$g
+}
+
+# topology T: random targets of every kind; fills KIND[target].
+topology() {
+	local t=$1 i n addr g
+
+	KIND=()
+	for ((i = 0; i < 2 + RANDOM % 2; i++)); do
+		guest "$t$i" || return 1
+		g=$GUEST_NS
+		addr=2001:db8:$((0x10 + t)):$i::$((RANDOM % 4000 + 1))
+		ip -n "$g" addr add "$addr/128" dev eth0 nodad
+		ip -n "$node" -6 route add "$addr" dev "tap$t$i"
+		KIND[$addr]=live
+		addr=2001:db8:$((0x20 + t)):$i::$((RANDOM % 4000 + 1))
+		ip -n "$g" addr add "$addr/64" dev eth0 nodad
+		ip -n "$node" -6 route add "${addr%::*}::/64" dev "tap$t$i"
+		KIND[$addr]=covered
+	done
+	add_dummy "$node" "d$t"
+	for ((i = 0; i < 1 + RANDOM % 3; i++)); do
+		addr=2001:db8:$((0x30 + t))::$((RANDOM % 4000 + 1))
+		ip -n "$node" -6 route add "$addr" dev "d$t" 2>/dev/null
+		KIND[$addr]=dead
+	done
+	for ((i = 0; i < 1 + RANDOM % 2; i++)); do
+		addr=2001:db8:$((0x40 + t))::$((RANDOM % 4000 + 1))
+		ip -n "$wan" addr add "$addr/128" dev up1 nodad
+		KIND[$addr]=far
+	done
+	KIND[2001:db8:1::$((RANDOM % 4000 + 100))]=onlink
+	POLICY=$((RANDOM % 2))
+	if [ "$POLICY" = 1 ]; then
+		ip -n "$node" -6 rule add iif vlan0 lookup 100 pref 100
+		guest "p$t" || return 1
+		g=$GUEST_NS
+		addr=2001:db8:$((0x50 + t))::$((RANDOM % 4000 + 1))
+		ip -n "$g" addr add "$addr/128" dev eth0 nodad
+		ip -n "$node" -6 route add "$addr" dev "tapp$t" table 100
+		KIND[$addr]=policy
+	fi
+	n=${#KIND[@]}
+	[ "$n" -gt 0 ]
+}
+
+ndppd_start() {
+	local conf=$TMPDIR/ndppd.conf
+
+	cat >"$conf" <<-EOF
+	route-ttl 1000
+	proxy vlan0 {
+	    router no
+	    timeout 500
+	    ttl 30000
+	    rule 2001:db8::/32 {
+	        auto
+	    }
+	}
+	EOF
+	ip netns exec "$node" ndppd ${NDPPD_VERBOSE:+-vvv} -c "$conf" >"$TMPDIR/ndppd.log" 2>&1 &
+	NDPPD_PID=$!
+	# ndppd has opened vlan0 once it has set allmulticast mode.
+	busywait 10000 vlan0_allmulti || { ndppd_stop; return 1; }
+}
+
+# shellcheck disable=SC2317 # called through busywait
+vlan0_allmulti() {
+	[ "$(allmulti "$node" vlan0)" = 1 ]
+}
+
+ndppd_stop() {
+	[ -n "$NDPPD_PID" ] || return 0
+	kill "$NDPPD_PID" 2>/dev/null
+	wait "$NDPPD_PID" 2>/dev/null
+	NDPPD_PID=""
+}
+
+# answered TARGET WAIT_MS: 1 when an advertisement for TARGET came back.
+answered() {
+	ASK_WAIT_MS=$2 ask6 "$lan" vl0 2001:db8:1::2 "$1" | grep -c .
+}
+
+# expected KIND NDPPD MODULE: both answers are what the kind allows,
+# with a policy table (POLICY=1, ndppd answers nothing) or without.
+expected() {
+	case $POLICY/$1/$2/$3 in
+	0/live/1/1 | 0/covered/1/1 | 0/dead/0/1 | 0/far/1/0 | 0/onlink/0/0) return 0 ;;
+	1/live/0/1 | 1/covered/0/1 | 1/dead/0/1 | 1/far/0/0 | 1/onlink/0/0 | 1/policy/[01]/1) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
+test_topology() {
+	local t=$1 target a_ndppd a_module agree=0 explained_n=0 bad=0 n=0
+	declare -A by_ndppd
+
+	setup || { log_test 1 "topology $t: namespaces"; return; }
+	topology "$t" || { log_test 1 "topology $t: built"; return; }
+	pn "$node" vlan0 mode 0
+	ndppd_start || { log_test 1 "topology $t: ndppd started"; sed 's/^/# /' "$TMPDIR/ndppd.log"; return; }
+	for target in "${!KIND[@]}"; do
+		# ndppd gives up on a target after its timeout, 500 ms
+		by_ndppd[$target]=$(answered "$target" 1000)
+	done
+	ndppd_stop
+	[ -z "${NDPPD_VERBOSE:-}" ] || sed 's/^/# ndppd: /' "$TMPDIR/ndppd.log" | grep -v 'reading routes' | head -80
+	[ -z "${NDPPD_VERBOSE:-}" ] || ip netns exec "$node" cat /proc/net/ipv6_route | sed 's/^/# /'
+	ip -n "$node" -6 neigh flush dev vlan0
+	pn "$node" vlan0 mode 1
+	for target in "${!KIND[@]}"; do
+		a_ndppd=${by_ndppd[$target]}
+		a_module=$(answered "$target" 400)
+		n=$((n + 1))
+		if ! expected "${KIND[$target]}" "$a_ndppd" "$a_module"; then
+			echo "# $target (${KIND[$target]}): ndppd $a_ndppd, module $a_module"
+			bad=$((bad + 1))
+		elif [ "$a_ndppd" = "$a_module" ]; then
+			agree=$((agree + 1))
+		else
+			explained_n=$((explained_n + 1))
+		fi
+	done
+	check_eq "$(allmulti "$node" vlan0)" 1 "topology $t: vlan0 in allmulticast mode for the module"
+	pn "$node" vlan0 mode 0
+	check_eq "$(allmulti "$node" vlan0)" 0 "topology $t: and out of it after ndppd and the module"
+	check_eq "$bad" 0 "topology $t ($([ "$POLICY" = 1 ] && echo "a policy table" || echo "main only")): $n targets, $agree agree, $explained_n documented differences"
+	TOTAL=$((TOTAL + n)) AGREE=$((AGREE + agree)) EXPLAINED=$((EXPLAINED + explained_n))
+}
+
+require_root
+require_cmd ip ndppd python3
+TMPDIR=$(mktemp -d)
+trap 'ndppd_stop; cleanup; rm -rf "$TMPDIR"' EXIT
+module_load || exit "$ksft_fail"
+
+RANDOM=$SEED
+echo "# ndppd: seed $SEED (PROXYARP_SEED to replay)"
+TOTAL=0 AGREE=0 EXPLAINED=0
+for ((t = 0; t < TOPOLOGIES; t++)); do
+	test_topology "$t"
+done
+echo "# ndppd: $TOTAL targets, $AGREE agree, $EXPLAINED documented differences"
+finish
