@@ -14,6 +14,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PROXYARP_KO=${PROXYARP_KO:-$TOP/.build/$(uname -r)/module/proxyarp.ko}
 ARPQ=${ARPQ:-$TOP/tools/arpq}
 NDPQ=${NDPQ:-$TOP/tools/ndpq}
+NDPFLOOD=${NDPFLOOD:-$TOP/tools/ndpflood}
 # The counters file counter and counter_row read: NDP tests set
 # /proc/net/stat/proxyndp.
 COUNTERS=${COUNTERS:-/proc/net/stat/proxyarp}

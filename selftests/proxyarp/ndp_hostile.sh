@@ -98,6 +98,15 @@ test_flood() {
 	check_eq "$out/$((after - before))" "sent 200 replies 200/200" \
 		"a flood of 200 random targets: 200 answered, 200 counted"
 
+	# 2000 more, 1000 a second, from tools/ndpflood
+	printf '2001:db8:9::1:%x\n' $(seq 1 2000) >"$TMPDIR/flood"
+	before=$(counter "$node" vlan0 reply)
+	out=$(ip netns exec "$lan" "$NDPFLOOD" -i vl0 -s 2001:db8:1::2 -r 1000 -w 500 \
+		-f "$TMPDIR/flood" | tail -n 1)
+	after=$(counter "$node" vlan0 reply)
+	check_eq "$out/$((after - before))" "sent 2000 replies 2000/2000" \
+		"2000 at 1000/s: 2000 answered, 2000 counted"
+
 	pn "$node" vlan0 max_rate 10
 	pn "$node" vlan0 max_burst 5
 	before=$(( $(counter "$node" vlan0 reply) + $(counter "$node" vlan0 rate_limited) ))
@@ -124,7 +133,8 @@ test_still() {
 
 require_root
 require_cmd ip ethtool python3
-trap cleanup EXIT
+TMPDIR=$(mktemp -d)
+trap 'cleanup; rm -rf "$TMPDIR"' EXIT
 module_load || exit "$ksft_fail"
 setup || exit "$ksft_fail"
 
