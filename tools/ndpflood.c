@@ -4,13 +4,15 @@
  * counted.  What tools/ndpq does one question at a time, for rates a
  * Python sender cannot keep: make bench's lossless trials.
  *
- *   ndpflood -i IFACE -s SOURCE -r RATE [-w MS] -f TARGETS
+ *   ndpflood -i IFACE -s SOURCE -r RATE [-w MS] [-l] -f TARGETS
  *
  * Sends, on a schedule, one multicast solicitation (to the target's
  * solicited-node group, with the source link-layer option) per line of
  * TARGETS, in order, and counts the advertisements that come back for
  * a target of the file.  Prints "time MS" (first to last sent) then
- * "sent N replies M", as arpq -q -t does.
+ * "sent N replies M", as arpq -q -t does; with -l, first a line
+ * "reply TARGET us=DELAY" per advertisement, the delay from the last
+ * solicitation sent for that target.
  */
 
 #include <arpa/inet.h>
@@ -40,7 +42,9 @@ struct ns_frame {
 } __attribute__((packed));
 
 static struct in6_addr *targets, *sorted;
+static uint64_t *sent_ns;		/* by sorted index: last sent */
 static size_t ntargets;
+static int latency;
 
 static uint64_t now_ns(void)
 {
@@ -91,6 +95,14 @@ static void read_targets(const char *path)
 		die("malloc");
 	memcpy(sorted, targets, ntargets * sizeof(*sorted));
 	qsort(sorted, ntargets, sizeof(*sorted), cmp6);
+	sent_ns = calloc(ntargets, sizeof(*sent_ns));
+	if (!sent_ns)
+		die("calloc");
+}
+
+static struct in6_addr *find(const struct in6_addr *target)
+{
+	return bsearch(target, sorted, ntargets, sizeof(*sorted), cmp6);
 }
 
 static uint16_t csum_add(uint32_t sum, const void *data, size_t len)
@@ -146,7 +158,8 @@ static int is_answer(const uint8_t *buf, ssize_t len)
 {
 	const struct ip6_hdr *ip6 = (const void *)(buf + 14);
 	const struct nd_neighbor_advert *na = (const void *)(ip6 + 1);
-	struct in6_addr target;
+	char text[INET6_ADDRSTRLEN];
+	struct in6_addr target, *t;
 
 	if (len < (ssize_t)(14 + sizeof(*ip6) + sizeof(*na)) ||
 	    buf[12] != 0x86 || buf[13] != 0xdd ||
@@ -154,7 +167,15 @@ static int is_answer(const uint8_t *buf, ssize_t len)
 	    na->nd_na_type != ND_NEIGHBOR_ADVERT)
 		return 0;
 	memcpy(&target, &na->nd_na_target, sizeof(target));
-	return bsearch(&target, sorted, ntargets, sizeof(*sorted), cmp6) != NULL;
+	t = find(&target);
+	if (!t)
+		return 0;
+	if (latency) {
+		inet_ntop(AF_INET6, &target, text, sizeof(text));
+		printf("reply %s us=%llu\n", text, (unsigned long long)
+		       (now_ns() - sent_ns[t - sorted]) / 1000);
+	}
+	return 1;
 }
 
 static long receive(int fd, uint64_t deadline)
@@ -180,7 +201,7 @@ static long receive(int fd, uint64_t deadline)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: ndpflood -i IFACE -s SOURCE -r RATE [-w MS] -f TARGETS\n");
+	fprintf(stderr, "usage: ndpflood -i IFACE -s SOURCE -r RATE [-w MS] [-l] -f TARGETS\n");
 	exit(2);
 }
 
@@ -195,7 +216,7 @@ int main(int argc, char **argv)
 	int wait_ms = 300, have_src = 0, fd, c;
 	struct ns_frame fr;
 
-	while ((c = getopt(argc, argv, "i:s:r:w:f:")) != -1) {
+	while ((c = getopt(argc, argv, "i:s:r:w:f:l")) != -1) {
 		switch (c) {
 		case 'i': ifname = optarg; break;
 		case 's':
@@ -206,6 +227,7 @@ int main(int argc, char **argv)
 		case 'r': rate = atol(optarg); break;
 		case 'w': wait_ms = atoi(optarg); break;
 		case 'f': file = optarg; break;
+		case 'l': latency = 1; break;
 		default: usage();
 		}
 	}
@@ -245,6 +267,7 @@ int main(int argc, char **argv)
 		build(&fr, &targets[i]);
 		replies += receive(fd, next);
 		next = start + (uint64_t)(i + 1) * 1000000000ull / rate;
+		sent_ns[find(&targets[i]) - sorted] = now_ns();
 		if (send(fd, &fr, sizeof(fr), 0) < 0) {
 			if (errno == ENOBUFS || errno == EAGAIN) {
 				i--;
