@@ -24,6 +24,10 @@
 #             main's routes, and ndppd answers nothing but what table
 #             100 lists before its ::/0
 #
+# PROXYARP_SEED replays a run, PROXYARP_NDPPD_TOPOLOGIES (3) sets how
+# many; NDPPD_VERBOSE=1 prints ndppd's debug log and the node's
+# /proc/net/ipv6_route for each topology.
+#
 #  lan           node                                     guests
 #  vl0 ------- vlan0 2001:db8:1::1/64     tapN -------- gN: eth0 (live)
 #                                         dN (dummy, dead)
