@@ -137,7 +137,15 @@ proxyarp_ndp_route(struct sk_buff *skb, struct inet6_dev *idev,
 		fl6.flowi6_tun_key.tun_id = tun_info->key.tun_id;
 	fib6_rules_early_flow_dissect(net, skb, &fl6, &flkeys);
 
-	dst = ip6_route_input_lookup(net, dev, &fl6, skb, flags);
+	/*
+	 * No skb: its only use in the lookup is a multipath route's hash,
+	 * which would then be taken over the solicitation's own header
+	 * (its destination the solicited-node group), and the mark
+	 * fib6_select_path() leaves in its control block.  Without, the
+	 * hash is the flow's, from the asker to the target, however the
+	 * question was sent.
+	 */
+	dst = ip6_route_input_lookup(net, dev, &fl6, NULL, flags);
 	rt = container_of(dst, struct rt6_info, dst);
 	proxyarp_ndp_note_route(d, rt);
 	reason = proxyarp_ndp_route_reason(idev, rt);

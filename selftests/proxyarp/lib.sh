@@ -217,6 +217,13 @@ ask6() {
 		"$@" "$target" | grep '^reply'
 }
 
+# hex6 ADDRESS: the address as one hexadecimal number, for nft's raw
+# payload matches (@th,64,128 is a solicitation's or advertisement's
+# target).
+hex6() {
+	python3 -c 'import ipaddress, sys; print("0x" + ipaddress.IPv6Address(sys.argv[1]).packed.hex())' "$1"
+}
+
 # ipv4 NS DEV KNOB VALUE: set net.ipv4.conf.DEV.KNOB in NS.
 ipv4() {
 	ip netns exec "$1" bash -c "echo '$4' >/proc/sys/net/ipv4/conf/$2/$3"

@@ -71,11 +71,6 @@ ask() {
 	ask6 "$lan" vl0 "$GW" "$@"
 }
 
-# hex6 ADDRESS: the address as one hexadecimal number, for nft's raw payload.
-hex6() {
-	python3 -c 'import ipaddress, sys; print("0x" + ipaddress.IPv6Address(sys.argv[1]).packed.hex())' "$1"
-}
-
 node_mac() {
 	mac_of "$node" vlan0
 }

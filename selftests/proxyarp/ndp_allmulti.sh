@@ -39,14 +39,15 @@ setup() {
 	table netdev parx {
 		chain in {
 			type filter hook ingress device mv0 priority 0;
-			icmpv6 type nd-neighbor-solicit counter
+			icmpv6 type nd-neighbor-solicit @th,64,128 $(hex6 "$GUEST") counter
 		}
 	}
 	EOF
 }
 
-# Solicitations mv0 received: an nft counter at its ingress, after the
-# macvlan's filter, before IPv6.
+# Solicitations for the guest mv0 received: an nft counter at its
+# ingress, after the macvlan's filter, before IPv6 (the LAN's own
+# solicitations for mv0's address are not counted).
 rx() {
 	ip netns exec "$node" nft list table netdev parx |
 		sed -n 's/.*counter packets \([0-9]*\).*/\1/p'
