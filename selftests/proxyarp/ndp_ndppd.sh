@@ -24,7 +24,7 @@
 #             main's routes, and ndppd answers nothing but what table
 #             100 lists before its ::/0
 #
-# PROXYARP_SEED replays a run, PROXYARP_NDPPD_TOPOLOGIES (3) sets how
+# PROXYARP_SEED replays a run, PROXYARP_NDPPD_TOPOLOGIES (2) sets how
 # many; NDPPD_VERBOSE=1 prints ndppd's debug log and the node's
 # /proc/net/ipv6_route for each topology.
 #
@@ -37,7 +37,7 @@ source "$(dirname "$0")/lib.sh"
 
 node="" lan="" wan="" POLICY=0
 SEED=${PROXYARP_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
-TOPOLOGIES=${PROXYARP_NDPPD_TOPOLOGIES:-3}
+TOPOLOGIES=${PROXYARP_NDPPD_TOPOLOGIES:-2}
 NDPPD_PID=""
 declare -A KIND
 
