@@ -12,6 +12,7 @@
  *
  * Output, one line a reply, then a summary:
  *   reply TARGET is-at MAC us=DELAY asker=SENDER
+ * (ns=DELAY with -N: under QEMU's icount a nanosecond is an instruction)
  *   sent N replies M
  * With -t, "time MS" comes before the summary: from the first request
  * sent to the last.
@@ -90,7 +91,8 @@ static void usage(void)
 		"  -f FILE   read targets from FILE, one a line\n"
 		"  -F FILE   read requests from FILE: SENDER TARGET [DSTMAC]\n"
 		"  -q        print the summary only\n"
-		"  -t        before the summary, \"time MS\": first to last send\n");
+		"  -t        before the summary, \"time MS\": first to last send\n"
+		"  -N        print delays in nanoseconds (ns=) instead of us=\n");
 	exit(2);
 }
 
@@ -174,6 +176,9 @@ static void read_targets(const char *path)
 }
 
 /* A reply for one of our targets: print it with its delay. */
+/* -N: delays in nanoseconds */
+static int in_ns;
+
 static int handle_reply(const struct frame *fr, ssize_t len, int quiet)
 {
 	const struct arp_eth *a = &fr->arp;
@@ -191,11 +196,12 @@ static int handle_reply(const struct frame *fr, ssize_t len, int quiet)
 		if (!quiet) {
 			inet_ntop(AF_INET, a->sip, ip, sizeof(ip));
 			inet_ntop(AF_INET, a->tip, asker, sizeof(asker));
-			printf("reply %s is-at %02x:%02x:%02x:%02x:%02x:%02x us=%llu asker=%s\n",
+			printf("reply %s is-at %02x:%02x:%02x:%02x:%02x:%02x %s=%llu asker=%s\n",
 			       ip, a->sha[0], a->sha[1], a->sha[2], a->sha[3],
-			       a->sha[4], a->sha[5],
+			       a->sha[4], a->sha[5], in_ns ? "ns" : "us",
 			       (unsigned long long)(now_ns() -
-						    targets[i].sent_ns) / 1000,
+						    targets[i].sent_ns) /
+				       (in_ns ? 1 : 1000),
 			       asker);
 		}
 		return 1;
@@ -240,7 +246,7 @@ int main(int argc, char **argv)
 	int fd, c;
 	long i;
 
-	while ((c = getopt(argc, argv, "i:s:S:E:d:T:o:c:r:w:H:P:L:l:n:f:F:qt")) != -1) {
+	while ((c = getopt(argc, argv, "i:s:S:E:d:T:o:c:r:w:H:P:L:l:n:f:F:qtN")) != -1) {
 		switch (c) {
 		case 'i': ifname = optarg; break;
 		case 's':
@@ -264,6 +270,7 @@ int main(int argc, char **argv)
 		case 'F': requests_file = optarg; break;
 		case 'q': quiet = 1; break;
 		case 't': timing = 1; break;
+		case 'N': in_ns = 1; break;
 		default: usage();
 		}
 	}

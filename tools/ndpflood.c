@@ -4,7 +4,7 @@
  * counted.  What tools/ndpq does one question at a time, for rates a
  * Python sender cannot keep: make bench's lossless trials.
  *
- *   ndpflood -i IFACE -s SOURCE -r RATE [-w MS] [-l] -f TARGETS
+ *   ndpflood -i IFACE -s SOURCE -r RATE [-w MS] [-l [-N]] -f TARGETS
  *
  * Sends, on a schedule, one multicast solicitation (to the target's
  * solicited-node group, with the source link-layer option) per line of
@@ -12,7 +12,7 @@
  * a target of the file.  Prints "time MS" (first to last sent) then
  * "sent N replies M", as arpq -q -t does; with -l, first a line
  * "reply TARGET us=DELAY" per advertisement, the delay from the last
- * solicitation sent for that target.
+ * solicitation sent for that target; with -N, "ns=DELAY" instead.
  */
 
 #include <arpa/inet.h>
@@ -44,7 +44,7 @@ struct ns_frame {
 static struct in6_addr *targets, *sorted;
 static uint64_t *sent_ns;		/* by sorted index: last sent */
 static size_t ntargets;
-static int latency;
+static int latency, in_ns;
 
 static uint64_t now_ns(void)
 {
@@ -172,8 +172,9 @@ static int is_answer(const uint8_t *buf, ssize_t len)
 		return 0;
 	if (latency) {
 		inet_ntop(AF_INET6, &target, text, sizeof(text));
-		printf("reply %s us=%llu\n", text, (unsigned long long)
-		       (now_ns() - sent_ns[t - sorted]) / 1000);
+		printf("reply %s %s=%llu\n", text, in_ns ? "ns" : "us",
+		       (unsigned long long)(now_ns() - sent_ns[t - sorted]) /
+			       (in_ns ? 1 : 1000));
 	}
 	return 1;
 }
@@ -201,7 +202,7 @@ static long receive(int fd, uint64_t deadline)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: ndpflood -i IFACE -s SOURCE -r RATE [-w MS] [-l] -f TARGETS\n");
+	fprintf(stderr, "usage: ndpflood -i IFACE -s SOURCE -r RATE [-w MS] [-l [-N]] -f TARGETS\n");
 	exit(2);
 }
 
@@ -216,7 +217,7 @@ int main(int argc, char **argv)
 	int wait_ms = 300, have_src = 0, fd, c;
 	struct ns_frame fr;
 
-	while ((c = getopt(argc, argv, "i:s:r:w:f:l")) != -1) {
+	while ((c = getopt(argc, argv, "i:s:r:w:f:lN")) != -1) {
 		switch (c) {
 		case 'i': ifname = optarg; break;
 		case 's':
@@ -228,6 +229,7 @@ int main(int argc, char **argv)
 		case 'w': wait_ms = atoi(optarg); break;
 		case 'f': file = optarg; break;
 		case 'l': latency = 1; break;
+		case 'N': in_ns = 1; break;
 		default: usage();
 		}
 	}
