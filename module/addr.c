@@ -29,6 +29,7 @@
 #include <linux/rculist.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
+#include <net/ip_fib.h>
 #include <net/net_namespace.h>
 #include <net/netns/hash.h>
 
@@ -38,7 +39,7 @@
 
 struct proxyarp_addr {
 	struct hlist_node node;
-	const struct in_ifaddr *ifa;	/* identity only: never dereferenced */
+	const struct in_ifaddr *ifa;	/* proxyarp_addr_local_up() reads it */
 	possible_net_t net;
 	__be32 addr;
 	struct rcu_head rcu;
@@ -158,6 +159,41 @@ bool proxyarp_addr_is_local(struct net *net, __be32 addr)
 		if (a->addr == addr && net_eq(read_pnet(&a->net), net))
 			return true;
 	return false;
+}
+
+/**
+ * proxyarp_addr_local_up - @addr's device, when @addr is surely local
+ * @net: the namespace
+ * @addr: a request's target
+ *
+ * Without policy rules of its own (VRF brings some) and without local
+ * routes added by hand, a namespace routes as RTN_LOCAL exactly the
+ * addresses configured on its devices that are up: the kernel adds and
+ * removes their local routes with them (fib_add_ifaddr(),
+ * fib_disable_ip()), so the route lookup can be skipped.  NULL means
+ * "look the route up": the mirror is not exact, the namespace has rules
+ * or local routes of its own, or @addr is none of its addresses on a
+ * device that is up.  Under rcu_read_lock(): an entry is unlinked in its
+ * address's removal notifier, and the address is freed a grace period
+ * later (inet_free_ifa()), holding its in_device, which holds the device.
+ */
+struct net_device *proxyarp_addr_local_up(struct net *net, __be32 addr)
+{
+	const struct proxyarp_addr *a;
+	struct net_device *dev;
+
+	if (unlikely(READ_ONCE(proxyarp_addr_inexact)) ||
+	    net->ipv4.fib_has_custom_local_routes ||
+	    fib4_has_custom_rules(net))
+		return NULL;
+	hlist_for_each_entry_rcu(a, proxyarp_addr_bucket(net, addr), node) {
+		if (a->addr != addr || !net_eq(read_pnet(&a->net), net))
+			continue;
+		dev = a->ifa->ifa_dev->dev;
+		if (READ_ONCE(dev->flags) & IFF_UP)
+			return dev;
+	}
+	return NULL;
 }
 
 /* The addresses @net already has, from its pernet init. */

@@ -53,7 +53,7 @@ static int proxyarp_validate_source_full(struct sk_buff *skb, __be32 src,
 		.daddr = src,
 		.saddr = dst,
 		.flowi4_scope = RT_SCOPE_UNIVERSE,
-		.flowi4_uid = sock_net_uid(net, NULL),
+		.flowi4_uid = proxyarp_net_uid(net),
 		.flowi4_mark = IN_DEV_SRC_VMARK(idev) ? skb->mark : 0,
 	};
 
@@ -149,9 +149,8 @@ static bool proxyarp_entry(struct net_device *dev,
  * The rest of __mkroute_input() (source validation, the same-device rule
  * for ARP) then the proxy branch of arp_process() for one nexthop, in its
  * order: arp_fwd_proxy(), arp_fwd_pvlan(), then an entry, which only a
- * nexthop through another device consults.  Notes in @d what
- * proxyarp_decide() and proxyarp_kernel_proxies() need to consult the
- * entry later.
+ * nexthop through another device consults.  Notes in @d
+ * (pvlan) what proxyarp_decide() needs to consult the entry later.
  */
 static enum proxyarp_reason proxyarp_nexthop(struct sk_buff *skb,
 					     struct in_device *in_dev,
@@ -175,8 +174,6 @@ static enum proxyarp_reason proxyarp_nexthop(struct sk_buff *skb,
 	proxy = proxyarp_fwd_proxy(in_dev, out);
 	/* arp_fwd_pvlan() */
 	pvlan = out == dev && d->sip != d->tip;
-	d->kernel_by_route |= (proxy && IN_DEV_PROXY_ARP(in_dev)) || pvlan;
-	d->entry_counts |= out != dev;
 	d->pvlan |= pvlan;
 
 	if (d->sip == d->tip)
@@ -257,7 +254,7 @@ static enum proxyarp_reason proxyarp_route(struct sk_buff *skb,
 		.flowi4_scope = RT_SCOPE_UNIVERSE,
 		.daddr = tip,
 		.saddr = sip,
-		.flowi4_uid = sock_net_uid(net, NULL),
+		.flowi4_uid = proxyarp_net_uid(net),
 	};
 	int err;
 
@@ -276,6 +273,15 @@ static enum proxyarp_reason proxyarp_route(struct sk_buff *skb,
 	} else if (ipv4_is_loopback(sip)) {
 		if (!IN_DEV_NET_ROUTE_LOCALNET(in_dev, net))
 			return PROXYARP_REASON_MARTIAN_SOURCE;
+	}
+
+	/* The local table's answer, when it cannot be another. */
+	d->oif = proxyarp_addr_local_up(net, tip);
+	if (d->oif) {
+		d->table = RT_TABLE_LOCAL;
+		d->prefix = tip;
+		d->plen = 32;
+		return PROXYARP_REASON_LOCAL;
 	}
 
 	fib4_rules_early_flow_dissect(net, skb, &fl4, &flkeys);
@@ -349,17 +355,18 @@ void proxyarp_decide(struct sk_buff *skb, struct in_device *in_dev,
 }
 
 /**
- * proxyarp_kernel_proxies - would arp_process() answer the request?
- * @in_dev: the receiving device's IPv4 state
- * @d: the request, after proxyarp_decide()
+ * proxyarp_kernel_has_work - does arp_process() have more to do with it?
+ * @d: the request, after proxyarp_decide(), refused
  *
- * For a request the module refuses, after the decision or the storm
- * guard: the hook then consumes it, so that the kernel cannot answer it.
- * May look up the proxy entry the decision did not need.
+ * A local target is the kernel's to answer (arp_ignore, arp_filter), and
+ * so is a DAD probe; a martian target is the kernel's to drop, with no
+ * neighbour update.  Anything else the kernel would proxy or leave,
+ * after learning the asker: the hook does that part itself
+ * (proxyarp_note_asker()) and consumes the request.
  */
-bool proxyarp_kernel_proxies(struct in_device *in_dev,
-			     struct proxyarp_decision *d)
+bool proxyarp_kernel_has_work(const struct proxyarp_decision *d)
 {
-	return d->kernel_by_route ||
-	       (d->entry_counts && proxyarp_entry(in_dev->dev, d));
+	return d->reason == PROXYARP_REASON_LOCAL ||
+	       d->reason == PROXYARP_REASON_DAD ||
+	       d->reason == PROXYARP_REASON_MARTIAN_TARGET;
 }

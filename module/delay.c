@@ -118,7 +118,6 @@ static void proxyarp_delay_timer(struct timer_list *t)
 		struct proxyarp_cb *cb = proxyarp_cb(skb);
 
 		proxyarp_send_reply(skb, skb->dev, cb->sip, cb->tip, cb->sha);
-		consume_skb(skb);
 	}
 }
 

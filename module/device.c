@@ -8,6 +8,7 @@
  * namespace, where it registers anew and takes that namespace's "default".
  */
 
+#include <linux/hashtable.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
@@ -15,9 +16,27 @@
 
 #include "proxyarp.h"
 
+/*
+ * The hooks find a device's state by its net_device in one global hash:
+ * cheaper on every packet than the namespace's xarray (net_generic() then
+ * xa_load(), each with its own RCU section), which stays the index that
+ * sysctl, the counters and the namespace walks use.  Both are written
+ * under RTNL, together; a pdev leaves both before its grace period.
+ */
+#define PROXYARP_DEV_HASH_BITS	12
+
+static DEFINE_HASHTABLE(proxyarp_dev_hash, PROXYARP_DEV_HASH_BITS);
+
+/* @dev's state, NULL when it has none; under RCU. */
 struct proxyarp_dev *proxyarp_dev_get_rcu(const struct net_device *dev)
 {
-	return xa_load(&proxyarp_pernet(dev_net(dev))->devs, dev->ifindex);
+	struct proxyarp_dev *pdev;
+
+	hash_for_each_possible_rcu(proxyarp_dev_hash, pdev, hnode,
+				   (unsigned long)dev)
+		if (pdev->dev == dev)
+			return pdev;
+	return NULL;
 }
 
 /* @dev's state of @family, NULL when it has none; under RCU. */
@@ -191,6 +210,7 @@ static int proxyarp_dev_register(struct net_device *dev)
 	err = xa_insert(&pn->devs, dev->ifindex, pdev, GFP_KERNEL);
 	if (err)
 		goto err_sysctl;
+	hash_add_rcu(proxyarp_dev_hash, &pdev->hnode, (unsigned long)dev);
 	if (READ_ONCE(pdev->fam[PROXYARP_NDP].conf.val[PROXYARP_KNOB_MODE]))
 		schedule_work(&pn->allmulti_work);
 	return 0;
@@ -218,6 +238,7 @@ static void proxyarp_dev_unregister(struct net_device *dev)
 	pdev = xa_erase(&pn->devs, dev->ifindex);
 	if (!pdev)
 		return;
+	hash_del_rcu(&pdev->hnode);
 	proxyarp_delay_flush(pdev);
 	proxyarp_fdev_unregister(pdev, __PROXYARP_FAMILY_MAX);
 	/* No handler runs now: the mode cannot change under us. */

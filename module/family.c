@@ -43,29 +43,86 @@ const struct proxyarp_family proxyarp_families[__PROXYARP_FAMILY_MAX] = {
 };
 
 /*
- * A namespace gets a family's hooks the first time a mode other than 0
- * is set in it for that family (a device, "default" or "all": a device
- * only ever has a mode copied from its namespace's "default" or written
- * there), and keeps them until the namespace or the module goes.  Until
- * then its traffic of that family does not pass through the module at
- * all.  Serialised by proxyarp_hooks_mutex; the sysctl handlers are the
- * only callers.
+ * A namespace has a family's hooks while some mode of that family in it
+ * is not 0 (a device, "default" or "all": a device only ever has a mode
+ * copied from its namespace's "default" or written there).  They come
+ * with the first such mode written and go when a write leaves every mode
+ * at 0 again; until then, and after, the namespace's traffic of that
+ * family does not pass through the module at all.  A device that leaves
+ * with its mode set does not unhook: only a write of 0 looks.  The
+ * sysctl handlers write a mode between proxyarp_hooks_lock() and
+ * proxyarp_hooks_unlock(), so that the hooks and the modes move together.
  */
 static DEFINE_MUTEX(proxyarp_hooks_mutex);
 
+void proxyarp_hooks_lock(void)
+{
+	mutex_lock(&proxyarp_hooks_mutex);
+}
+
+/*
+ * A device's table is unregistered under RTNL, which waits for its
+ * handlers; a handler of "all" holds the mutex and waits for RTNL.  So a
+ * device's handler must not wait for the mutex: it tries, and restarts.
+ */
+bool proxyarp_hooks_trylock(void)
+{
+	return mutex_trylock(&proxyarp_hooks_mutex);
+}
+
+void proxyarp_hooks_unlock(void)
+{
+	mutex_unlock(&proxyarp_hooks_mutex);
+}
+
+/* Before a mode other than 0 is written: the hooks first. */
 int proxyarp_hooks_want(struct net *net, int family)
 {
 	struct proxyarp_fnet *fn = &proxyarp_pernet(net)->fam[family];
 	const struct proxyarp_family *f = &proxyarp_families[family];
 	int err = 0;
 
-	mutex_lock(&proxyarp_hooks_mutex);
+	lockdep_assert_held(&proxyarp_hooks_mutex);
 	if (!fn->hooked) {
 		err = nf_register_net_hooks(net, f->ops, f->n_ops);
 		fn->hooked = !err;
 	}
-	mutex_unlock(&proxyarp_hooks_mutex);
 	return err;
+}
+
+static bool proxyarp_family_in_use(struct proxyarp_net *pn, int family)
+{
+	struct proxyarp_fnet *fn = &pn->fam[family];
+	struct proxyarp_dev *pdev;
+	unsigned long ifindex;
+	bool used = false;
+
+	if (READ_ONCE(fn->all.val[PROXYARP_KNOB_MODE]) ||
+	    READ_ONCE(fn->dflt.val[PROXYARP_KNOB_MODE]))
+		return true;
+	/* A pdev found here is freed after a grace period at the earliest. */
+	rcu_read_lock();
+	xa_for_each(&pn->devs, ifindex, pdev) {
+		if (READ_ONCE(pdev->fam[family].conf.val[PROXYARP_KNOB_MODE])) {
+			used = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return used;
+}
+
+/* After a mode of 0 is written: the hooks go if nothing needs them. */
+void proxyarp_hooks_drop_unused(struct net *net, int family)
+{
+	struct proxyarp_net *pn = proxyarp_pernet(net);
+	const struct proxyarp_family *f = &proxyarp_families[family];
+
+	lockdep_assert_held(&proxyarp_hooks_mutex);
+	if (!pn->fam[family].hooked || proxyarp_family_in_use(pn, family))
+		return;
+	nf_unregister_net_hooks(net, f->ops, f->n_ops);
+	pn->fam[family].hooked = false;
 }
 
 /* From the namespace's exit, once no sysctl handler can run any more. */

@@ -4,9 +4,11 @@
  *
  * mode 1 (on): the module owns proxy answers on the device.  A request
  * it answers is consumed, so the kernel never answers it too.  A request
- * it refuses and the kernel would have proxied is consumed as well, so
- * the kernel's own proxy_arp cannot answer it; every other request goes
- * on to arp_process() untouched.  mode 2 (audit): decide and trace only.
+ * it refuses is consumed as well, after the asker is learnt as
+ * arp_process() would: the kernel's own proxy_arp cannot answer it, and
+ * the kernel does not route it a second time.  What arp_process() has
+ * its own business with (a local target, a DAD probe, a martian target)
+ * goes on to it untouched.  mode 2 (audit): decide and trace only.
  * The hook is registered in a namespace only once something there asks
  * for the module (proxyarp_hooks_want(), family.c).
  */
@@ -66,9 +68,67 @@ static bool proxyarp_parse(const struct sk_buff *skb,
 }
 
 /*
+ * The request becomes its own reply when no one else can see its buffer
+ * (not shared, not cloned by a packet tap, linear, no tunnel metadata to
+ * carry back): the skb is reset to what arp_create() would have given,
+ * so NF_ARP_OUT, qdiscs and the driver see the same packet, without an
+ * allocation for the reply and a free for the request.
+ */
+static bool proxyarp_reply_in_place(struct sk_buff *skb,
+				    struct net_device *dev, __be32 sip,
+				    __be32 tip, const u8 *sha)
+{
+	struct proxyarp_arp_eth *arp;
+	u8 asker[ETH_ALEN];
+
+	if (skb_shared(skb) || skb_cloned(skb) || skb_is_nonlinear(skb) ||
+	    skb_metadata_dst(skb) || skb_network_offset(skb) ||
+	    skb->len < sizeof(*arp) ||
+	    skb_headroom(skb) < LL_RESERVED_SPACE(dev))
+		return false;
+
+	/* @sha may live in skb->cb (the delay queue's): copy it first. */
+	ether_addr_copy(asker, sha);
+	skb_orphan(skb);
+	skb_scrub_packet(skb, true);
+	__vlan_hwaccel_clear_tag(skb);
+	memset(skb->cb, 0, sizeof(skb->cb));
+	skb->priority = 0;
+	skb->ip_summed = CHECKSUM_NONE;
+	skb->dev = dev;
+	skb->protocol = htons(ETH_P_ARP);
+	__skb_trim(skb, sizeof(*arp));
+
+	arp = (struct proxyarp_arp_eth *)skb->data;
+	arp->hdr.ar_hrd = htons(dev->type);
+	arp->hdr.ar_pro = htons(ETH_P_IP);
+	arp->hdr.ar_hln = dev->addr_len;
+	arp->hdr.ar_pln = 4;
+	arp->hdr.ar_op = htons(ARPOP_REPLY);
+	ether_addr_copy(arp->sha, dev->dev_addr);
+	arp->sip = tip;
+	ether_addr_copy(arp->tha, asker);
+	arp->tip = sip;
+	if (dev_hard_header(skb, dev, ETH_P_ARP, asker, dev->dev_addr,
+			    skb->len) < 0)
+		kfree_skb(skb);
+	else
+		arp_xmit(skb);
+	return true;
+}
+
+/**
+ * proxyarp_send_reply - answer a request by proxy, consuming it
+ * @skb: the request, owned by the caller (the hook or the delay queue)
+ * @dev: the receiving device
+ * @sip: the asker's address
+ * @tip: the target's
+ * @sha: the asker's MAC
+ *
  * arp_send_dst() as arp_process() calls it for a proxied target: unicast
  * to the asker, the receiving device's MAC as sender, carrying the
- * request's tunnel metadata back when it came with some.
+ * request's tunnel metadata back when it came with some.  In the
+ * request's own buffer when proxyarp_reply_in_place() can.
  */
 void proxyarp_send_reply(struct sk_buff *skb, struct net_device *dev,
 			 __be32 sip, __be32 tip, const u8 *sha)
@@ -76,16 +136,19 @@ void proxyarp_send_reply(struct sk_buff *skb, struct net_device *dev,
 	struct metadata_dst *md_dst = skb_metadata_dst(skb);
 	struct sk_buff *reply;
 
+	if (proxyarp_reply_in_place(skb, dev, sip, tip, sha))
+		return;
 	reply = arp_create(ARPOP_REPLY, ETH_P_ARP, sip, dev, tip, sha,
 			   dev->dev_addr, sha);
-	if (!reply)
-		return;
-	if (md_dst) {
-		md_dst = iptunnel_metadata_reply(md_dst, GFP_ATOMIC);
-		if (md_dst)
-			skb_dst_set(reply, &md_dst->dst);
+	if (reply) {
+		if (md_dst) {
+			md_dst = iptunnel_metadata_reply(md_dst, GFP_ATOMIC);
+			if (md_dst)
+				skb_dst_set(reply, &md_dst->dst);
+		}
+		arp_xmit(reply);
 	}
-	arp_xmit(reply);
+	consume_skb(skb);
 }
 
 /*
@@ -105,12 +168,10 @@ static void proxyarp_reply(struct sk_buff *skb, struct proxyarp_dev *pdev,
 	if (n)
 		neigh_release(n);
 
-	if (!delay) {
+	if (!delay)
 		proxyarp_send_reply(skb, dev, d->sip, d->tip, d->sha);
-		consume_skb(skb);
-	} else if (!proxyarp_delay_enqueue(pdev, in_dev, skb, d, delay)) {
+	else if (!proxyarp_delay_enqueue(pdev, in_dev, skb, d, delay))
 		kfree_skb(skb);
-	}
 }
 
 /* arp_accept(), net/ipv4/arp.c */
@@ -128,11 +189,11 @@ static bool proxyarp_arp_accept(struct in_device *in_dev, __be32 sip)
 }
 
 /*
- * A request the kernel would have proxied is refused, so it must not
- * reach arp_process().  Do for the asker what arp_process() does after
- * any request it does not answer ("Update our ARP tables"): refresh an
- * entry that exists, or create one from a gratuitous request when
- * arp_accept says so.
+ * A refused request is consumed here: arp_process() could only proxy it
+ * (which the module refused) or learn from it.  Do for the asker what
+ * arp_process() does after any request it does not answer ("Update our
+ * ARP tables"): refresh an entry that exists, or create one from a
+ * gratuitous request when arp_accept says so.
  */
 static void proxyarp_note_asker(struct in_device *in_dev,
 				struct proxyarp_decision *d)
@@ -198,7 +259,7 @@ static unsigned int proxyarp_arp_in(void *priv, struct sk_buff *skb,
 		proxyarp_reply(skb, pdev, in_dev, &d);
 		return NF_STOLEN;
 	}
-	if (!proxyarp_kernel_proxies(in_dev, &d))
+	if (proxyarp_kernel_has_work(&d))
 		return NF_ACCEPT;
 	proxyarp_note_asker(in_dev, &d);
 	consume_skb(skb);

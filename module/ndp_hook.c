@@ -137,13 +137,15 @@ static unsigned int proxyarp_ndp_in(void *priv, struct sk_buff *skb,
 {
 	struct net_device *dev = state->in;
 	struct proxyarp_ndp_decision d = {};
+	struct proxyarp_dev *pdev;
 	struct proxyarp_fdev *fd;
 	struct inet6_dev *idev;
 	int mode;
 
-	fd = proxyarp_fdev_get_rcu(dev, PROXYARP_NDP);
-	if (!fd)
+	pdev = proxyarp_dev_get_rcu(dev);
+	if (!pdev)
 		return NF_ACCEPT;
+	fd = &pdev->fam[PROXYARP_NDP];
 	mode = READ_ONCE(fd->conf.val[PROXYARP_KNOB_MODE]);
 	if (mode == PROXYARP_MODE_OFF)
 		return NF_ACCEPT;

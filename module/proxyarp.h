@@ -32,6 +32,8 @@
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
+#include <linux/uidgid.h>
+#include <linux/user_namespace.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <uapi/linux/proxyarp.h>
@@ -93,6 +95,7 @@ struct proxyarp_fdev {
 struct proxyarp_dev {
 	struct proxyarp_fdev fam[__PROXYARP_FAMILY_MAX];
 	struct net_device *dev;		/* valid while in the xarray */
+	struct hlist_node hnode;	/* device.c's hash, by dev */
 	char name[IFNAMSIZ];		/* the name sysctl knows it by */
 	struct sk_buff_head queue;	/* ARP requests waiting: delay.c */
 	struct timer_list timer;
@@ -150,18 +153,31 @@ struct proxyarp_decision {
 	u8 mode;
 	u8 verdict;
 	u8 reason;
-	/* decision.c's own: proxyarp_kernel_proxies() reads them */
-	bool kernel_by_route;		/* the kernel answers, entry aside */
+	/* decision.c's own */
 	u8 entry;			/* enum proxyarp_entry */
-	bool entry_counts;		/* a nexthop through another device */
 	bool pvlan;			/* a nexthop back out by proxy_arp_pvlan */
 };
 
 /* main.c */
 struct proxyarp_net *proxyarp_pernet(const struct net *net);
 
+/*
+ * sock_net_uid(net, NULL), the uid a route lookup without a socket
+ * carries, without make_kuid()'s walk of the initial namespace's
+ * identity map.
+ */
+static inline kuid_t proxyarp_net_uid(const struct net *net)
+{
+	return net->user_ns == &init_user_ns ? GLOBAL_ROOT_UID :
+					       make_kuid(net->user_ns, 0);
+}
+
 /* family.c */
+void proxyarp_hooks_lock(void);
+bool proxyarp_hooks_trylock(void);
+void proxyarp_hooks_unlock(void);
 int proxyarp_hooks_want(struct net *net, int family);
+void proxyarp_hooks_drop_unused(struct net *net, int family);
 void proxyarp_hooks_unregister(struct net *net);
 
 /* addr.c */
@@ -170,6 +186,7 @@ void proxyarp_addr_exit(void);
 void proxyarp_addr_net_init(struct net *net);
 void proxyarp_addr_net_exit(struct net *net);
 bool proxyarp_addr_is_local(struct net *net, __be32 addr);
+struct net_device *proxyarp_addr_local_up(struct net *net, __be32 addr);
 
 /* device.c */
 int proxyarp_device_init(void);
@@ -195,8 +212,7 @@ void proxyarp_conf_init(struct proxyarp_conf *conf, int family);
 void proxyarp_decide(struct sk_buff *skb, struct in_device *in_dev,
 		     const struct proxyarp_conf *conf,
 		     struct proxyarp_decision *d);
-bool proxyarp_kernel_proxies(struct in_device *in_dev,
-			     struct proxyarp_decision *d);
+bool proxyarp_kernel_has_work(const struct proxyarp_decision *d);
 
 /* delay.c */
 void proxyarp_delay_init(struct proxyarp_dev *pdev);

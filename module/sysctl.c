@@ -104,38 +104,14 @@ static int proxyarp_sysctl_dev_mode(struct proxyarp_conf *conf, int val)
 	return err;
 }
 
-/*
- * Parse into a copy so that nothing changes unless the whole write is
- * valid; proc_dointvec_minmax() answers -EINVAL for anything out of range
- * or not a number.  A write to "all" sets "default" and every device.
- */
-static int proxyarp_sysctl_handler(PROXYARP_CTL_CONST struct ctl_table *table,
-				   int write, void *buffer, size_t *lenp,
-				   loff_t *ppos)
+/* Store a valid @val into @table's knob of @conf. */
+static int proxyarp_sysctl_store(PROXYARP_CTL_CONST struct ctl_table *table,
+				 struct proxyarp_conf *conf, int knob, int val,
+				 loff_t *ppos, loff_t pos)
 {
-	struct proxyarp_conf *conf = table->extra1;
 	struct proxyarp_net *pn = proxyarp_pernet(table->extra2);
 	struct proxyarp_fnet *fn = &pn->fam[conf->family];
-	const struct proxyarp_knob_desc *desc;
-	int knob = (int *)table->data - conf->val;
-	struct ctl_table tmp = *table;
-	loff_t pos = *ppos;
-	int val, ret;
-
-	desc = &proxyarp_knobs[conf->family][knob];
-	val = READ_ONCE(*(int *)table->data);
-	tmp.data = &val;
-	tmp.extra1 = (void *)&desc->min;
-	tmp.extra2 = (void *)&desc->max;
-	ret = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
-	if (ret || !write)
-		return ret;
-	/* The hooks first: a mode is never set without them. */
-	if (knob == PROXYARP_KNOB_MODE && val != PROXYARP_MODE_OFF) {
-		ret = proxyarp_hooks_want(table->extra2, conf->family);
-		if (ret)
-			return ret;
-	}
+	int ret;
 
 	if (conf == &fn->dflt) {
 		WRITE_ONCE(*(int *)table->data, val);
@@ -164,6 +140,64 @@ static int proxyarp_sysctl_handler(PROXYARP_CTL_CONST struct ctl_table *table,
 	ret = proxyarp_conf_set_all(pn, conf->family, knob, val);
 	rtnl_unlock();
 	return ret;
+}
+
+/*
+ * A mode moves with the family's hooks in the namespace (family.c): they
+ * come before a mode other than 0, and go after a 0 that leaves none.
+ */
+static int proxyarp_sysctl_mode(PROXYARP_CTL_CONST struct ctl_table *table,
+				struct proxyarp_conf *conf, int val,
+				loff_t *ppos, loff_t pos)
+{
+	struct net *net = table->extra2;
+	struct proxyarp_fnet *fn = &proxyarp_pernet(net)->fam[conf->family];
+	int ret = 0;
+
+	if (conf == &fn->all || conf == &fn->dflt) {
+		proxyarp_hooks_lock();
+	} else if (!proxyarp_hooks_trylock()) {
+		*ppos = pos;
+		return restart_syscall();
+	}
+	if (val != PROXYARP_MODE_OFF)
+		ret = proxyarp_hooks_want(net, conf->family);
+	if (!ret)
+		ret = proxyarp_sysctl_store(table, conf, PROXYARP_KNOB_MODE,
+					    val, ppos, pos);
+	if (!ret && val == PROXYARP_MODE_OFF)
+		proxyarp_hooks_drop_unused(net, conf->family);
+	proxyarp_hooks_unlock();
+	return ret;
+}
+
+/*
+ * Parse into a copy so that nothing changes unless the whole write is
+ * valid; proc_dointvec_minmax() answers -EINVAL for anything out of range
+ * or not a number.  A write to "all" sets "default" and every device.
+ */
+static int proxyarp_sysctl_handler(PROXYARP_CTL_CONST struct ctl_table *table,
+				   int write, void *buffer, size_t *lenp,
+				   loff_t *ppos)
+{
+	struct proxyarp_conf *conf = table->extra1;
+	const struct proxyarp_knob_desc *desc;
+	int knob = (int *)table->data - conf->val;
+	struct ctl_table tmp = *table;
+	loff_t pos = *ppos;
+	int val, ret;
+
+	desc = &proxyarp_knobs[conf->family][knob];
+	val = READ_ONCE(*(int *)table->data);
+	tmp.data = &val;
+	tmp.extra1 = (void *)&desc->min;
+	tmp.extra2 = (void *)&desc->max;
+	ret = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
+	if (ret || !write)
+		return ret;
+	if (knob == PROXYARP_KNOB_MODE)
+		return proxyarp_sysctl_mode(table, conf, val, ppos, pos);
+	return proxyarp_sysctl_store(table, conf, knob, val, ppos, pos);
 }
 
 struct ctl_table_header *proxyarp_sysctl_register(struct net *net,

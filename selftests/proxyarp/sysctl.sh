@@ -203,7 +203,8 @@ hooked() {
 }
 
 # The hook comes with the first mode other than 0 written in a
-# namespace (device, default or all), and stays.
+# namespace (device, default or all), and goes with a write that leaves
+# every mode there at 0.
 test_hook() {
 	local i ns
 
@@ -237,8 +238,17 @@ test_hook() {
 		"mode 2 in default registers it (for the devices that take it)"
 	pa "$h3" all mode 1
 	check_eq "$(hooked "$h3" 3)" "yes" "mode 1 in all registers it"
+	pa "$h1" ha1 mode 1
 	pa "$h1" hb1 mode 0
-	check_eq "$(hooked "$h1" 1)" "yes" "mode back to 0: the hook stays"
+	check_eq "$(hooked "$h1" 1)" "yes" "one device back to 0, another at 1: the hook stays"
+	pa "$h1" ha1 mode 0
+	check_eq "$(hooked "$h1" 1)" "no" "every mode back to 0: the hook goes"
+	pa "$h1" hb1 mode 2
+	check_eq "$(hooked "$h1" 1)" "yes" "a mode again: it comes back"
+	pa "$h2" hc2 mode 0
+	check_eq "$(hooked "$h2" 2)" "yes" "a device at 0, default still 2: it stays"
+	pa "$h3" all mode 0
+	check_eq "$(hooked "$h3" 3)" "no" "all back to 0 (and with it every device): it goes"
 	kill -INT "$hook_pid"
 	wait "$hook_pid"
 }

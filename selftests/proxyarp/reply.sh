@@ -1,0 +1,149 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The module's reply is the kernel's, byte for byte, however it is
+# built: in the request's own buffer (nothing else holds it), from a new
+# buffer (arp_create(), when a packet tap on the device holds a clone of
+# the request), and after honor_proxy_delay's wait.  Which way was taken
+# is seen, not assumed: bpftrace counts arp_create() calls in the node.
+#
+#  lan               node
+#  vl0 ----------- vlan0 (192.0.2.254/24)    d0 (dummy): 10.9.0.0/16
+
+source "$(dirname "$0")/lib.sh"
+
+node="" lan="" tap_pid="" bt_pid=""
+
+setup() {
+	setup_ns node lan || return 1
+	link_pair "$node" "$lan" || return 1
+	ip -n "$node" addr add 192.0.2.254/24 dev vlan0
+	add_dummy "$node" d0 10.9.0.0/16
+	ip -n "$lan" addr add 192.0.2.1/24 dev vl0
+}
+
+# The asker: a broadcast request of 60 bytes (padded, as on the wire)
+# from vl0, and the whole frame of the first reply for the target, in
+# hexadecimal ("" when none came within a second).  Then a packet tap
+# for the node's vlan0: a socket that takes every frame, so that the
+# stack clones each request for it.
+write_helpers() {
+	cat >"$TMPDIR/ask.py" <<'EOF'
+import socket, struct, sys, time
+dev, sip, tip = sys.argv[1:4]
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))
+s.bind((dev, 0))
+mac = s.getsockname()[4]
+arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, mac,
+                  socket.inet_aton(sip), b"\0" * 6, socket.inet_aton(tip))
+s.send(b"\xff" * 6 + mac + b"\x08\x06" + arp + b"\0" * 18)
+end = time.time() + 1
+s.settimeout(0.2)
+while time.time() < end:
+    try:
+        f = s.recv(2048)
+    except socket.timeout:
+        continue
+    if len(f) >= 42 and f[12:14] == b"\x08\x06" and f[20:22] == b"\0\x02" \
+            and f[28:32] == socket.inet_aton(tip):
+        print(f.hex())
+        break
+EOF
+	cat >"$TMPDIR/tap.py" <<'EOF'
+import socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+s.bind((sys.argv[1], 0))
+open(sys.argv[2], "w").close()
+while True:
+    s.recv(2048)
+EOF
+}
+
+frame() { # TARGET
+	ip netns exec "$lan" python3 "$TMPDIR/ask.py" vl0 192.0.2.1 "$1"
+}
+
+tap_start() {
+	rm -f "$TMPDIR/tapping"
+	ip netns exec "$node" python3 "$TMPDIR/tap.py" vlan0 "$TMPDIR/tapping" &
+	tap_pid=$!
+	busywait 10000 test -e "$TMPDIR/tapping"
+}
+
+tap_stop() {
+	[ -n "$tap_pid" ] || return 0
+	kill "$tap_pid" 2>/dev/null
+	wait "$tap_pid" 2>/dev/null
+	tap_pid=""
+}
+
+# bpftrace prints a line per arp_create() call.
+bt_start() {
+	# shellcheck disable=SC2016 # bpftrace's own syntax
+	bpftrace -B line -e 'kprobe:arp_create { printf("create\n"); }' \
+		>"$TMPDIR/bt" 2>&1 &
+	bt_pid=$!
+	busywait 120000 grep -q Attaching "$TMPDIR/bt"
+}
+
+creates() {
+	grep -c '^create$' "$TMPDIR/bt"
+}
+
+# creates_after: the count, once bpftrace has had time to print.
+creates_after() {
+	sleep 1
+	creates
+}
+
+test_replies() {
+	local kernel inplace tapped delayed n
+
+	module_unload
+	ipv4 "$node" vlan0 proxy_arp 1
+	kernel=$(frame 10.9.1.1)
+	check_match "$kernel" '^[0-9a-f]{84}$' "the kernel answers (42 bytes)"
+	ipv4 "$node" vlan0 proxy_arp 0
+	module_load || return
+	pa "$node" vlan0 mode 1
+	if ! bt_start; then
+		sed 's/^/# /' "$TMPDIR/bt"
+		log_test 1 "bpftrace attaches to arp_create"
+		return
+	fi
+
+	n=$(creates)
+	inplace=$(frame 10.9.1.1)
+	check_eq "$inplace" "$kernel" "the module's reply, nothing else holding the request: the kernel's"
+	check_eq "$(creates_after)" "$n" "built in the request's buffer: no arp_create()"
+
+	tap_start || { log_test 1 "the packet tap starts"; return; }
+	n=$(creates)
+	tapped=$(frame 10.9.1.1)
+	check_eq "$tapped" "$kernel" "with a packet tap on vlan0 (the request cloned): the kernel's"
+	check_eq "$(creates_after)" "$((n + 1))" "built by arp_create()"
+	tap_stop
+
+	ip netns exec "$node" sh -c 'echo 5 >/proc/sys/net/ipv4/neigh/vlan0/proxy_delay'
+	pa "$node" vlan0 honor_proxy_delay 1
+	n=$(creates)
+	delayed=$(frame 10.9.1.1)
+	check_eq "$delayed" "$kernel" "after honor_proxy_delay's wait: the kernel's"
+	check_eq "$(creates_after)" "$n" "built in the queued request's buffer"
+	pa "$node" vlan0 honor_proxy_delay 0
+	ip netns exec "$node" sh -c 'echo 0 >/proc/sys/net/ipv4/neigh/vlan0/proxy_delay'
+
+	kill -INT "$bt_pid"
+	wait "$bt_pid"
+	bt_pid=""
+}
+
+require_root
+require_cmd ip python3 bpftrace
+TMPDIR=$(mktemp -d)
+write_helpers
+trap 'tap_stop; [ -z "$bt_pid" ] || kill "$bt_pid"; cleanup; rm -rf "$TMPDIR"' EXIT
+module_unload
+setup || exit "$ksft_fail"
+test_replies
+finish
