@@ -11,8 +11,6 @@
 #include <linux/bits.h>
 #include <linux/mutex.h>
 #include <linux/netfilter.h>
-#include <linux/rtnetlink.h>
-#include <linux/sched/signal.h>
 
 #include "proxyarp.h"
 
@@ -102,41 +100,29 @@ static bool proxyarp_family_in_use(struct proxyarp_net *pn, int family)
 	if (READ_ONCE(fn->all.val[PROXYARP_KNOB_MODE]) ||
 	    READ_ONCE(fn->dflt.val[PROXYARP_KNOB_MODE]))
 		return true;
-	/* RTNL holds the xarray still: no pdev comes or goes meanwhile. */
-	ASSERT_RTNL();
+	/* A pdev found here is freed after a grace period at the earliest. */
+	rcu_read_lock();
 	xa_for_each(&pn->devs, ifindex, pdev) {
 		if (READ_ONCE(pdev->fam[family].conf.val[PROXYARP_KNOB_MODE])) {
 			used = true;
 			break;
 		}
 	}
+	rcu_read_unlock();
 	return used;
 }
 
-/*
- * After a mode of 0 is written: the hooks go if nothing needs them.  The
- * walk holds RTNL, so that no device is half registered in it (having
- * copied "default"'s mode, not yet in the xarray).  Only tried, as
- * proxyarp_sysctl_dev_mode() does: a device's handler must not wait for
- * RTNL (its table is unregistered under it).  The write then restarts,
- * and stores its 0 again, which changes nothing.
- */
-int proxyarp_hooks_drop_unused(struct net *net, int family)
+/* After a mode of 0 is written: the hooks go if nothing needs them. */
+void proxyarp_hooks_drop_unused(struct net *net, int family)
 {
 	struct proxyarp_net *pn = proxyarp_pernet(net);
 	const struct proxyarp_family *f = &proxyarp_families[family];
 
 	lockdep_assert_held(&proxyarp_hooks_mutex);
-	if (!pn->fam[family].hooked)
-		return 0;
-	if (!rtnl_trylock())
-		return restart_syscall();
-	if (!proxyarp_family_in_use(pn, family)) {
-		nf_unregister_net_hooks(net, f->ops, f->n_ops);
-		pn->fam[family].hooked = false;
-	}
-	rtnl_unlock();
-	return 0;
+	if (!pn->fam[family].hooked || proxyarp_family_in_use(pn, family))
+		return;
+	nf_unregister_net_hooks(net, f->ops, f->n_ops);
+	pn->fam[family].hooked = false;
 }
 
 /* From the namespace's exit, once no sysctl handler can run any more. */

@@ -177,7 +177,7 @@ void proxyarp_hooks_lock(void);
 bool proxyarp_hooks_trylock(void);
 void proxyarp_hooks_unlock(void);
 int proxyarp_hooks_want(struct net *net, int family);
-int proxyarp_hooks_drop_unused(struct net *net, int family);
+void proxyarp_hooks_drop_unused(struct net *net, int family);
 void proxyarp_hooks_unregister(struct net *net);
 
 /* addr.c */

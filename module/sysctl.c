@@ -166,10 +166,8 @@ static int proxyarp_sysctl_mode(PROXYARP_CTL_CONST struct ctl_table *table,
 		ret = proxyarp_sysctl_store(table, conf, PROXYARP_KNOB_MODE,
 					    val, ppos, pos);
 	if (!ret && val == PROXYARP_MODE_OFF)
-		ret = proxyarp_hooks_drop_unused(net, conf->family);
+		proxyarp_hooks_drop_unused(net, conf->family);
 	proxyarp_hooks_unlock();
-	if (ret == -ERESTARTNOINTR)
-		*ppos = pos;
 	return ret;
 }
 
