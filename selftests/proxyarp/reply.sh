@@ -26,7 +26,8 @@ setup() {
 # from vl0, and the whole frame of the first reply for the target, in
 # hexadecimal ("" when none came within a second).  Then a packet tap
 # for the node's vlan0: a socket that takes every frame, so that the
-# stack clones each request for it.
+# stack clones each request for it, and never reads, so that the clone
+# is still queued, and the request still cloned, when the hook runs.
 write_helpers() {
 	cat >"$TMPDIR/ask.py" <<'EOF'
 import socket, struct, sys, time
@@ -55,7 +56,7 @@ s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
 s.bind((sys.argv[1], 0))
 open(sys.argv[2], "w").close()
 while True:
-    s.recv(2048)
+    time.sleep(60)
 EOF
 }
 
@@ -90,9 +91,17 @@ creates() {
 	grep -c '^create$' "$TMPDIR/bt"
 }
 
-# creates_after: the count, once bpftrace has had time to print.
+# shellcheck disable=SC2317 # called through busywait
+creates_reach() { # N
+	[ "$(creates)" -ge "$1" ]
+}
+
+# creates_after WANT: the count, once bpftrace has had time to print:
+# up to 10 s for it to reach WANT (its output lags under load), and
+# 2 s more in any case, so that a call it prints late still counts.
 creates_after() {
-	sleep 1
+	busywait 10000 creates_reach "$1"
+	sleep 2
 	creates
 }
 
@@ -115,13 +124,13 @@ test_replies() {
 	n=$(creates)
 	inplace=$(frame 10.9.1.1)
 	check_eq "$inplace" "$kernel" "the module's reply, nothing else holding the request: the kernel's"
-	check_eq "$(creates_after)" "$n" "built in the request's buffer: no arp_create()"
+	check_eq "$(creates_after "$n")" "$n" "built in the request's buffer: no arp_create()"
 
 	tap_start || { log_test 1 "the packet tap starts"; return; }
 	n=$(creates)
 	tapped=$(frame 10.9.1.1)
 	check_eq "$tapped" "$kernel" "with a packet tap on vlan0 (the request cloned): the kernel's"
-	check_eq "$(creates_after)" "$((n + 1))" "built by arp_create()"
+	check_eq "$(creates_after $((n + 1)))" "$((n + 1))" "built by arp_create()"
 	tap_stop
 
 	ip netns exec "$node" sh -c 'echo 5 >/proc/sys/net/ipv4/neigh/vlan0/proxy_delay'
@@ -129,7 +138,7 @@ test_replies() {
 	n=$(creates)
 	delayed=$(frame 10.9.1.1)
 	check_eq "$delayed" "$kernel" "after honor_proxy_delay's wait: the kernel's"
-	check_eq "$(creates_after)" "$n" "built in the queued request's buffer"
+	check_eq "$(creates_after "$n")" "$n" "built in the queued request's buffer"
 	pa "$node" vlan0 honor_proxy_delay 0
 	ip netns exec "$node" sh -c 'echo 0 >/proc/sys/net/ipv4/neigh/vlan0/proxy_delay'
 
