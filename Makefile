@@ -12,7 +12,8 @@
 #   make style            checkpatch --strict, sparse, shellcheck only
 #   make vmshell KVER=... a root shell in a guest booting that kernel
 #   make install          install into /lib/modules/$(KVER), then depmod
-#   make install-config   the udev rule that applies /etc/sysctl.d at load
+#   make install-config   the udev rule that applies /etc/sysctl.d at load,
+#                         the bpftrace tools and proxyarp-metrics
 #   make dkms-install     dkms add/build/install for every kernel with headers
 #   make dkms-uninstall   and remove it again
 
@@ -36,6 +37,7 @@ install-config:
 	install -D -m 644 packaging/udev/60-proxyarp.rules /etc/udev/rules.d/60-proxyarp.rules
 	install -D -m 755 scripts/proxyarp-watch.bt /usr/local/sbin/proxyarp-watch.bt
 	install -D -m 755 scripts/proxyarp-top.bt /usr/local/sbin/proxyarp-top.bt
+	install -D -m 755 tools/proxyarp-metrics /usr/local/sbin/proxyarp-metrics
 	-udevadm control --reload
 
 dkms-install:
