@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # scripts/proxyarp-watch.bt and scripts/proxyarp-top.bt, run with
-# Debian's bpftrace against real traffic, their output checked.
+# Debian's bpftrace against real traffic, their output checked.  They
+# run as the package installs them: packaging/sbin/proxyarp-bpftrace
+# called as proxyarp-watch and proxyarp-top, the programs without their
+# #! line in its directory (debian/rules).
 #
 #  lan                 node
 # +---------+        +----------------------------------------+
@@ -34,7 +37,7 @@ attach() {
 	local out=$1 pattern=$2
 
 	shift 2
-	bpftrace "$@" >"$out" 2>&1 &
+	"$@" >"$out" 2>&1 &
 	bt_pid=$!
 	busywait 120000 eval "answer '$lan' vl0 10.0.0.7 10.77.0.1 >/dev/null;
 		grep -q '$pattern' '$out' || ! kill -0 $bt_pid 2>/dev/null"
@@ -49,7 +52,7 @@ stop() {
 test_watch() {
 	local out=$TMPDIR/watch line
 
-	if ! attach "$out" "10.77.0.1" "$TOP/scripts/proxyarp-watch.bt"; then
+	if ! attach "$out" "10.77.0.1" "$TMPDIR/sbin/proxyarp-watch"; then
 		sed 's/^/# /' "$out"
 		log_test 1 "proxyarp-watch.bt attaches"
 		stop
@@ -79,7 +82,7 @@ test_watch() {
 test_top() {
 	local out=$TMPDIR/top n
 
-	if ! attach "$out" "default_route" "$TOP/scripts/proxyarp-top.bt" 1; then
+	if ! attach "$out" "default_route" "$TMPDIR/sbin/proxyarp-top" 1; then
 		sed 's/^/# /' "$out"
 		log_test 1 "proxyarp-top.bt attaches"
 		stop
@@ -100,13 +103,40 @@ test_top() {
 		"top: a time stamp every interval"
 }
 
+# The package's layout (debian/rules): the wrapper under both names,
+# the programs, without #!, where it looks for them.
+install_tools() {
+	local t
+
+	mkdir -p "$TMPDIR/sbin" "$TMPDIR/share"
+	cp "$TOP/packaging/sbin/proxyarp-bpftrace" "$TMPDIR/sbin/proxyarp-watch"
+	ln -s proxyarp-watch "$TMPDIR/sbin/proxyarp-top"
+	for t in proxyarp-watch proxyarp-top; do
+		sed '1{/^#!/d}' "$TOP/scripts/$t.bt" >"$TMPDIR/share/$t.bt"
+	done
+	export PROXYARP_BT_DIR=$TMPDIR/share
+}
+
+test_wrapper() {
+	local out rc
+
+	out=$(PATH=/nonexistent "$TMPDIR/sbin/proxyarp-top" 2>&1)
+	rc=$?
+	check_eq "$rc: $out" "1: proxyarp-top: bpftrace is not installed (apt install bpftrace)" \
+		"without bpftrace the tool says so and exits 1"
+	check_eq "$(head -c 2 "$TMPDIR/share/proxyarp-watch.bt")" "//" \
+		"the installed program has no #! line"
+}
+
 require_root
 require_cmd ip bpftrace python3
 TMPDIR=$(mktemp -d)
 trap 'cleanup; rm -rf "$TMPDIR"' EXIT
 module_load || exit "$ksft_fail"
 setup || exit "$ksft_fail"
+install_tools
 
+test_wrapper
 test_watch
 test_top
 finish
