@@ -35,13 +35,14 @@ import sys
 import tempfile
 import time
 
+from ksft import KSFT_FAIL, KSFT_PASS, KSFT_SKIP, Tap
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 NDPQ = os.environ.get("NDPQ", os.path.join(TOP, "tools", "ndpq"))
 KO = os.environ.get("PROXYARP_KO",
                     os.path.join(TOP, ".build", os.uname().release,
                                  "module", "proxyarp.ko"))
-KSFT_PASS, KSFT_FAIL, KSFT_SKIP = 0, 1, 4
 
 SEED = int(os.environ.get("PROXYARP_SEED") or
            random.SystemRandom().randrange(1 << 31))
@@ -66,22 +67,6 @@ def ipb(ns, lines):
 
 def sysctl(ns, path, value):
     run("sh", "-c", "echo %s >/proc/sys/%s" % (value, path), ns=ns)
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def result(self, ok, what):
-        self.n += 1
-        if not ok:
-            self.failed += 1
-        print("%s %d %s" % ("ok" if ok else "not ok", self.n, what), flush=True)
-
-    def note(self, text):
-        for line in text.splitlines():
-            print("# " + line, flush=True)
 
 
 def addr(rng, prefix):

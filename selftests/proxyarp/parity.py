@@ -32,6 +32,8 @@ import subprocess
 import sys
 import tempfile
 
+from ksft import KSFT_FAIL, KSFT_PASS, KSFT_SKIP, Tap
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 ARPQ = os.environ.get("ARPQ", os.path.join(TOP, "tools", "arpq"))
@@ -39,7 +41,6 @@ KO = os.environ.get("PROXYARP_KO",
                     os.path.join(TOP, ".build", os.uname().release,
                                  "module", "proxyarp.ko"))
 TRACEFS = "/sys/kernel/tracing"
-KSFT_PASS, KSFT_FAIL, KSFT_SKIP = 0, 1, 4
 
 SEED = int(os.environ.get("PROXYARP_SEED") or random.SystemRandom().randrange(1 << 31))
 TOPOLOGIES = int(os.environ.get("PROXYARP_PARITY_TOPOLOGIES", "20"))
@@ -59,22 +60,6 @@ def run(*cmd, ns=None, check=True, stdin=None):
     if check and res.returncode:
         raise RuntimeError("%s: %s" % (" ".join(cmd), res.stderr.strip()))
     return res.stdout
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def result(self, ok, what):
-        self.n += 1
-        if not ok:
-            self.failed += 1
-        print("%s %d %s" % ("ok" if ok else "not ok", self.n, what), flush=True)
-
-    def note(self, text):
-        for line in text.splitlines():
-            print("# " + line, flush=True)
 
 
 class Topology:

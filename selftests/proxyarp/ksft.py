@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: GPL-2.0
+"""What the Python tests share with lib.sh: TAP output and the
+kselftest exit codes."""
+
+KSFT_PASS, KSFT_FAIL, KSFT_SKIP = 0, 1, 4
+
+
+class Tap:
+    """ok / not ok lines, numbered, and "# " notes."""
+
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def result(self, ok, what):
+        self.n += 1
+        if not ok:
+            self.failed += 1
+        print("%s %d %s" % ("ok" if ok else "not ok", self.n, what), flush=True)
+
+    def note(self, text):
+        for line in text.splitlines():
+            print("# " + line, flush=True)
