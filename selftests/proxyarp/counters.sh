@@ -31,14 +31,6 @@ setup() {
 	pa "$node" vlan1 mode 2
 }
 
-# send DEV SIP ARPQ-ARGS...: the summary line of arpq from the LAN.
-send() {
-	local dev=$1 sip=$2
-
-	shift 2
-	ip netns exec "$lan" "$ARPQ" -i "$dev" -s "$sip" -q "$@" | tail -n 1
-}
-
 test_header() {
 	local want
 
@@ -55,15 +47,15 @@ test_header() {
 }
 
 test_counts() {
-	check_eq "$(send vl0 192.0.2.1 -f <(seq -f '10.9.1.%g' 1 5))" \
+	check_eq "$(ask_count "$lan" vl0 192.0.2.1 -f <(seq -f '10.9.1.%g' 1 5))" \
 		"sent 5 replies 5" "vlan0: 5 proxied requests answered"
-	check_eq "$(send vl0 192.0.2.1 203.0.113.1 203.0.113.2 203.0.113.3)" \
+	check_eq "$(ask_count "$lan" vl0 192.0.2.1 203.0.113.1 203.0.113.2 203.0.113.3)" \
 		"sent 3 replies 0" "vlan0: 3 requests through the default route refused"
-	check_eq "$(send vl0 192.0.2.1 10.8.0.1 10.8.0.1)" \
+	check_eq "$(ask_count "$lan" vl0 192.0.2.1 10.8.0.1 10.8.0.1)" \
 		"sent 2 replies 2" "vlan0: 2 requests for a local address (the kernel answers)"
-	check_eq "$(send vl0 0.0.0.0 10.9.1.9)" \
+	check_eq "$(ask_count "$lan" vl0 0.0.0.0 10.9.1.9)" \
 		"sent 1 replies 0" "vlan0: 1 duplicate address probe"
-	check_eq "$(send vl1 192.0.2.1 -f <(seq -f '10.9.2.%g' 1 4))" \
+	check_eq "$(ask_count "$lan" vl1 192.0.2.1 -f <(seq -f '10.9.2.%g' 1 4))" \
 		"sent 4 replies 0" "vlan1 (audit): 4 requests, nothing sent"
 
 	check_eq "$(counter_row "$node" vlan0)" \

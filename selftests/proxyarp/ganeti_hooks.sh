@@ -159,6 +159,12 @@ vlan_routes() {
 	fi
 }
 
+# all_modes VALUE: the guide's two writes of every mode, ARP's and NDP's.
+all_modes() {
+	guide "sysctl -w net.proxyarp.conf.all.mode=$1" >/dev/null &&
+		guide "sysctl -w net.proxyndp.conf.all.mode=$1" >/dev/null
+}
+
 # The incident's trigger: the VLAN interface down and up.
 bounce() {
 	ip -n "$node" link set bond0.90 down
@@ -206,8 +212,7 @@ test_incident() {
 
 test_audit() {
 	module_load || { log_test 1 "the module loads"; return; }
-	guide "sysctl -w net.proxyarp.conf.all.mode=2" >/dev/null
-	guide "sysctl -w net.proxyndp.conf.all.mode=2" >/dev/null
+	all_modes 2
 	check_eq "$(pa "$node" bond0.90 mode)/$(pa "$node" tap0 mode)/$(pa "$node" default mode)" \
 		"2/2/2" "audit on bond0.90, the tap and default"
 	bounce
@@ -239,8 +244,7 @@ test_switch() {
 		"1/1/2/1000" "the file: bond0.90 and default at 1, the existing tap still in audit"
 	check_eq "$(pn "$node" bond0.90 mode)/$(pn "$node" default mode)/$(pn "$node" bond0.90 max_rate)" \
 		"1/1/1000" "the file: NDP's too"
-	guide "sysctl -w net.proxyarp.conf.all.mode=1" >/dev/null
-	guide "sysctl -w net.proxyndp.conf.all.mode=1" >/dev/null
+	all_modes 1
 	check_eq "$(pa "$node" tap0 mode)/$(pn "$node" tap0 mode)" "1/1" "all: the existing tap at 1"
 
 	kvm_ifup tap1 1 192.0.2.43 aa:00:00:5e:00:43
@@ -295,8 +299,7 @@ test_ipv6() {
 test_backout() {
 	local addr6=2001:db8:90:0:a800:ff:fe5e:44
 
-	guide "sysctl -w net.proxyarp.conf.all.mode=0" >/dev/null
-	guide "sysctl -w net.proxyndp.conf.all.mode=0" >/dev/null
+	all_modes 0
 	bounce
 	check_eq "$(answer "$lan" vl0 "$GW" "$OTHER")" "$(vlan_mac)" \
 		"backed out: the kernel's proxy_arp answers again (the incident's exposure)"

@@ -249,6 +249,15 @@ tally() {
 		awk '$1 == "time" { ms = $2 } $1 == "sent" { print $2, $4, ms }'
 }
 
+# ask_count NS DEV SIP [ARPQ OPTIONS...] TARGET...: arpq's summary of
+# the batch, "sent N replies M".
+ask_count() {
+	local ns=$1 dev=$2 sip=$3
+
+	shift 3
+	ip netns exec "$ns" "$ARPQ" -i "$dev" -s "$sip" -q "$@" | tail -n 1
+}
+
 # answer NS DEV SIP TARGET: the MACs that answered, space separated.
 answer() {
 	ask "$@" | awk '{ print $4 }' | xargs

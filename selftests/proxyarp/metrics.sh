@@ -43,14 +43,6 @@ setup() {
 	pn "$node" vlan0 mode 1
 }
 
-# send DEV SIP ARPQ-ARGS...: the summary line of arpq from the LAN.
-send() {
-	local dev=$1 sip=$2
-
-	shift 2
-	ip netns exec "$lan" "$ARPQ" -i "$dev" -s "$sip" -q "$@" | tail -n 1
-}
-
 send6() {
 	ip netns exec "$lan" "$NDPQ" -i vl0 -s 2001:db8:1::2 -w 300 "$@" | tail -n 1
 }
@@ -73,11 +65,11 @@ nonzero() {
 test_counts() {
 	local n=netns=\"$node\"
 
-	check_eq "$(send vl0 192.0.2.1 -f <(seq -f '10.9.1.%g' 1 5))" \
+	check_eq "$(ask_count "$lan" vl0 192.0.2.1 -f <(seq -f '10.9.1.%g' 1 5))" \
 		"sent 5 replies 5" "vlan0: 5 proxied requests answered"
-	check_eq "$(send vl0 192.0.2.1 203.0.113.1 203.0.113.2 203.0.113.3)" \
+	check_eq "$(ask_count "$lan" vl0 192.0.2.1 203.0.113.1 203.0.113.2 203.0.113.3)" \
 		"sent 3 replies 0" "vlan0: 3 requests through the default route refused"
-	check_eq "$(send vl1 192.0.2.1 -f <(seq -f '10.9.2.%g' 1 4))" \
+	check_eq "$(ask_count "$lan" vl1 192.0.2.1 -f <(seq -f '10.9.2.%g' 1 4))" \
 		"sent 4 replies 0" "vlan1 (audit): 4 requests, nothing sent"
 	check_eq "$(send6 2001:db8:9::1 2001:db8:9::2)" "sent 2 replies 2" \
 		"vlan0: 2 proxied solicitations answered"
