@@ -11,6 +11,7 @@
  */
 
 #include <linux/kernel.h>
+#include <linux/limits.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <linux/sysctl.h>
@@ -175,6 +176,10 @@ static int proxyarp_sysctl_mode(PROXYARP_CTL_CONST struct ctl_table *table,
  * Parse into a copy so that nothing changes unless the whole write is
  * valid; proc_dointvec_minmax() answers -EINVAL for anything out of range
  * or not a number.  A write to "all" sets "default" and every device.
+ * A write it parses nothing from and still accepts (an empty one, one
+ * past the start of the file that sysctl_writes_strict ignores) leaves
+ * the copy at INT_MIN, which no tunable's range holds: nothing is
+ * stored, as the kernel's own sysctls store nothing then.
  */
 static int proxyarp_sysctl_handler(PROXYARP_CTL_CONST struct ctl_table *table,
 				   int write, void *buffer, size_t *lenp,
@@ -188,12 +193,12 @@ static int proxyarp_sysctl_handler(PROXYARP_CTL_CONST struct ctl_table *table,
 	int val, ret;
 
 	desc = &proxyarp_knobs[conf->family][knob];
-	val = READ_ONCE(*(int *)table->data);
+	val = write ? INT_MIN : READ_ONCE(*(int *)table->data);
 	tmp.data = &val;
 	tmp.extra1 = (void *)&desc->min;
 	tmp.extra2 = (void *)&desc->max;
 	ret = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
-	if (ret || !write)
+	if (ret || !write || val == INT_MIN)
 		return ret;
 	if (knob == PROXYARP_KNOB_MODE)
 		return proxyarp_sysctl_mode(table, conf, val, ppos, pos);

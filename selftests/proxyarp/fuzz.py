@@ -21,7 +21,7 @@ a write to a device that went away may fail with ENOENT, and at the end
 the tree lists exactly the devices there are and an "all" write reaches
 every one.
 
-    PROXYARP_FUZZ_WRITES (default 3000: two thirds alone, one third with
+    PROXYARP_FUZZ_WRITES (default 2000: two thirds alone, one third with
     the churn); PROXYARP_SEED replays a run.
 """
 
@@ -41,7 +41,7 @@ KO = os.environ.get("PROXYARP_KO",
                                  "module", "proxyarp.ko"))
 SEED = int(os.environ.get("PROXYARP_SEED") or
            random.SystemRandom().randrange(1 << 31))
-WRITES = int(os.environ.get("PROXYARP_FUZZ_WRITES", "3000"))
+WRITES = int(os.environ.get("PROXYARP_FUZZ_WRITES", "2000"))
 
 # Each family's tunables and ranges (module/sysctl.c).
 KNOBS = {
@@ -277,6 +277,39 @@ def churner(stop, rng, failures):
         ip("netns", "del", other, check=False)
 
 
+def empty_writes(tap):
+    """The writes proc_dointvec_minmax() accepts without parsing a value
+    (an empty one; one past the start, which sysctl_writes_strict
+    ignores) store nothing: not all's last value into every device."""
+    bad = []
+    for tree in sorted(KNOBS):
+        values = lambda: [read(conf(tree, e, "max_rate")) for e in ("all", "default", "fz1")]
+        path = conf(tree, "all", "max_rate")
+        write(path, b"7")
+        write(conf(tree, "fz1", "max_rate"), b"5")
+        write(conf(tree, "default", "max_rate"), b"6")
+        got = write(path, b"")
+        if got != ("ok", 0) or values() != [7, 6, 5]:
+            bad.append("%s: an empty write to all: %s, all/default/fz1 %s, want "
+                       "('ok', 0), [7, 6, 5]" % (tree, got, values()))
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            os.write(fd, b"8")
+            write(conf(tree, "fz1", "max_rate"), b"5")
+            late = os.write(fd, b"9")
+        finally:
+            os.close(fd)
+        if late != 1 or values() != [8, 8, 5]:
+            bad.append("%s: a second write to all: %d, all/default/fz1 %s, want 1, [8, 8, 5]"
+                       % (tree, late, values()))
+        write(conf(tree, "fz1", "max_rate"), b"")
+        if read(conf(tree, "fz1", "max_rate")) != 5:
+            bad.append("%s: an empty write changed fz1" % tree)
+    for b in bad:
+        tap.note(b)
+    tap.result(not bad, "writes that parse nothing (empty, past the start) store nothing")
+
+
 def tree_matches(tap):
     links = set(os.listdir("/sys/class/net"))
     ok = True
@@ -313,6 +346,7 @@ def inner():
     ip("link", "set", "fz0", "up")
     saved = read(ORACLE)
     try:
+        empty_writes(tap)
         fuzz = Fuzz(tap, rng)
         alone = WRITES * 2 // 3
         fuzz.run(alone, False, "alone")
