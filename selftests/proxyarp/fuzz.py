@@ -32,15 +32,8 @@ import subprocess
 import sys
 import threading
 
-from ksft import KSFT_FAIL, KSFT_PASS, KSFT_SKIP, Tap
+from ksft import KO, KSFT_FAIL, KSFT_PASS, KSFT_SKIP, SEED, Tap
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOP = os.path.dirname(os.path.dirname(HERE))
-KO = os.environ.get("PROXYARP_KO",
-                    os.path.join(TOP, ".build", os.uname().release,
-                                 "module", "proxyarp.ko"))
-SEED = int(os.environ.get("PROXYARP_SEED") or
-           random.SystemRandom().randrange(1 << 31))
 WRITES = int(os.environ.get("PROXYARP_FUZZ_WRITES", "2000"))
 
 # Each family's tunables and ranges (module/sysctl.c).

@@ -1,8 +1,19 @@
 # SPDX-License-Identifier: GPL-2.0
-"""What the Python tests share with lib.sh: TAP output and the
-kselftest exit codes."""
+"""What the Python tests share with lib.sh: TAP output, the kselftest
+exit codes, the module under test and the run's seed."""
+
+import os
+import random
 
 KSFT_PASS, KSFT_FAIL, KSFT_SKIP = 0, 1, 4
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+KO = os.environ.get("PROXYARP_KO",
+                    os.path.join(TOP, ".build", os.uname().release,
+                                 "module", "proxyarp.ko"))
+# PROXYARP_SEED replays a run.
+SEED = int(os.environ.get("PROXYARP_SEED") or
+           random.SystemRandom().randrange(1 << 31))
 
 
 class Tap:

@@ -35,17 +35,12 @@ import sys
 import tempfile
 import time
 
-from ksft import KSFT_FAIL, KSFT_PASS, KSFT_SKIP, Tap
+from ksft import KO, KSFT_FAIL, KSFT_PASS, KSFT_SKIP, SEED, Tap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 NDPQ = os.environ.get("NDPQ", os.path.join(TOP, "tools", "ndpq"))
-KO = os.environ.get("PROXYARP_KO",
-                    os.path.join(TOP, ".build", os.uname().release,
-                                 "module", "proxyarp.ko"))
 
-SEED = int(os.environ.get("PROXYARP_SEED") or
-           random.SystemRandom().randrange(1 << 31))
 TOPOLOGIES = int(os.environ.get("PROXYARP_NDP_TOPOLOGIES", "8"))
 TARGETS = int(os.environ.get("PROXYARP_NDP_TARGETS", "12"))
 KINDS = ["mcast"] * 6 + ["ucast"] * 2 + ["ucast-bare", "dad"]

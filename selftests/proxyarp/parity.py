@@ -32,17 +32,13 @@ import subprocess
 import sys
 import tempfile
 
-from ksft import KSFT_FAIL, KSFT_PASS, KSFT_SKIP, Tap
+from ksft import KO, KSFT_FAIL, KSFT_PASS, KSFT_SKIP, SEED, Tap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 ARPQ = os.environ.get("ARPQ", os.path.join(TOP, "tools", "arpq"))
-KO = os.environ.get("PROXYARP_KO",
-                    os.path.join(TOP, ".build", os.uname().release,
-                                 "module", "proxyarp.ko"))
 TRACEFS = "/sys/kernel/tracing"
 
-SEED = int(os.environ.get("PROXYARP_SEED") or random.SystemRandom().randrange(1 << 31))
 TOPOLOGIES = int(os.environ.get("PROXYARP_PARITY_TOPOLOGIES", "20"))
 REQUESTS = int(os.environ.get("PROXYARP_PARITY_REQUESTS", "100"))
 
