@@ -293,6 +293,10 @@ static int proxyarp_netdev_event(struct notifier_block *nb,
 	switch (event) {
 	case NETDEV_REGISTER:
 		err = proxyarp_dev_register(dev);
+		/* A device moving in from another namespace ignores it. */
+		if (err)
+			pr_warn("%s: no state for the device (%pe): not proxied\n",
+				dev->name, ERR_PTR(err));
 		break;
 	case NETDEV_CHANGENAME:
 		err = proxyarp_dev_rename(dev);

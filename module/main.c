@@ -109,10 +109,11 @@ static int __init proxyarp_init(void)
 {
 	int err;
 
+	proxyarp_fault_init();
 	/* Addresses first: a namespace's init walks those it has. */
 	err = proxyarp_addr_init();
 	if (err)
-		return err;
+		goto err_fault;
 	err = register_pernet_subsys(&proxyarp_net_ops);
 	if (err)
 		goto err_addr;
@@ -126,6 +127,8 @@ err_pernet:
 	unregister_pernet_subsys(&proxyarp_net_ops);
 err_addr:
 	proxyarp_addr_exit();
+err_fault:
+	proxyarp_fault_exit();
 	return err;
 }
 
@@ -143,6 +146,7 @@ static void __exit proxyarp_exit(void)
 	unregister_pernet_subsys(&proxyarp_net_ops);
 	proxyarp_addr_exit();
 	rcu_barrier();
+	proxyarp_fault_exit();
 }
 
 module_init(proxyarp_init);

@@ -246,4 +246,24 @@ void proxyarp_send_reply(struct sk_buff *skb, struct net_device *dev,
 /* ndp_hook.c */
 extern const struct nf_hook_ops proxyarp_ndp_ops[1];
 
+/* fault.c: only in kernels with fault injection */
+#ifdef CONFIG_FAULT_INJECTION
+bool proxyarp_should_fail(void);
+void proxyarp_fault_init(void);
+void proxyarp_fault_exit(void);
+#else
+static inline bool proxyarp_should_fail(void)
+{
+	return false;
+}
+
+static inline void proxyarp_fault_init(void)
+{
+}
+
+static inline void proxyarp_fault_exit(void)
+{
+}
+#endif
+
 #endif /* _PROXYARP_H */

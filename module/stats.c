@@ -49,6 +49,8 @@ static_assert(ARRAY_SIZE(proxyarp_reason_names) == __PROXYARP_REASON_MAX);
 
 struct proxyarp_stats __percpu *proxyarp_stats_alloc(void)
 {
+	if (proxyarp_should_fail())
+		return NULL;
 	return alloc_percpu(struct proxyarp_stats);
 }
 
