@@ -38,7 +38,8 @@ The last lines list, per site, the injections made and their outcomes;
 every site of REQUIRED must have had one.
 
     PROXYARP_FAULT_SECONDS (default 120): the random phase's length.
-    PROXYARP_FAULT_PERCENT (default 3): its probability.
+    PROXYARP_FAULT_PERCENT (default 10): its probability.
+    PROXYARP_FAULT_ONLY=random: the random phase alone.
     PROXYARP_SEED replays the random phase's choices.
 """
 
