@@ -248,7 +248,6 @@ def scope(attr, percent=0, times=1 << 30, verbose=2, task=False):
     fi_set(attr, "interval", 1)
     fi_set(attr, "space", 0)
     fi_set(attr, "verbose", verbose)
-    fi_set(attr, "verbose_ratelimit_burst", 100000)
     fi_set(attr, "times", times)
     fi_set(attr, "probability", percent)
 
@@ -372,9 +371,9 @@ def baseline():
         set_knob(NODE, tree, VN, "mode", 1)
 
 
-def ask(sip=LAN4, tip=PROXIED4, extra=()):
+def ask(sip=LAN4, tip=PROXIED4):
     """The MACs that answered a who-has TIP from the LAN."""
-    rc, out = run((ARPQ, "-i", VL, "-s", sip, "-w", "400") + tuple(extra) + (tip,), ns=LAN)
+    rc, out = run((ARPQ, "-i", VL, "-s", sip, "-w", "400", tip), ns=LAN)
     return [line.split()[3] for line in out.splitlines() if line.startswith("reply")]
 
 
@@ -406,14 +405,14 @@ class World:
     """What the module said it could not set up, since it loaded."""
 
     def __init__(self):
-        self.unset = set()       # (namespace or None, device)
+        self.unset = set()       # devices the log named, any namespace
         self.inexact = False     # the address mirror's fallback
 
     def loaded(self):
         self.unset.clear()
         self.inexact = False
 
-    def note(self, lines, ns_hint):
+    def note(self, lines):
         for line in lines:
             m = re.search(r"proxyarp: (\S+): no state for the device", line)
             if m:
@@ -498,7 +497,7 @@ class Series:
         after = fi_times()
         lines = log.read()
         sites, splats = dumps_and_splats(lines)
-        world.note(lines, None)
+        world.note(lines)
         fired = [a for a in after if a in times and after[a] < times[a]]
         return rc, out, sites, splats, fired
 
@@ -524,8 +523,10 @@ class Series:
                               (nth, len(names), names))
             errs = self.check(rc, out, False)
             errs += ["splat: " + s for s in splats]
-            if module_loaded() or self.module:
-                errs += world.consistent() if module_loaded() else ["module gone"]
+            if module_loaded():
+                errs += world.consistent()
+            elif self.module:
+                errs.append("module gone")
             if self.arp and not kernel_arp_ok():
                 errs.append("the kernel's ARP does not answer on %s" % VN)
             for attr, site in names:
@@ -800,7 +801,7 @@ def reload(what):
 
 # -- In softirq ------------------------------------------------------------
 
-def softirq(name, send, count=1):
+def softirq(name, send):
     """Fail the next allocation under the module, anywhere, then SEND
     (which returns how many answers came): none, then one."""
     scope("failslab", percent=100, times=1)
@@ -814,8 +815,8 @@ def softirq(name, send, count=1):
     if answers:
         errs.append("%d answer(s) with the reply's allocation failed" % answers)
     again = send()
-    if again != count:
-        errs.append("%d answer(s) after, %d expected" % (again, count))
+    if again != 1:
+        errs.append("%d answer(s) after, 1 expected" % again)
     for _, site in sites:
         injections[site_label(site)]["unanswered, then answered" +
                                      (", errors" if errs else "")] += 1
@@ -916,7 +917,7 @@ def random_phase(rng):
                 world.loaded()
                 scope_all(percent=PERCENT, verbose=0)
                 before = fi_times()
-            world.note(log.read(), None)
+            world.note(log.read())
     finally:
         now = fi_times()
         made += sum(before[a] - now.get(a, before[a]) for a in before)
@@ -924,7 +925,7 @@ def random_phase(rng):
         stop.set()
         thread.join()
     lines = log.read()
-    world.note(lines, None)
+    world.note(lines)
     splats = dumps_and_splats(lines)[1]
     tap.note("random: %d s at %d%%: operations %s, %d traffic rounds, "
              "%d injection(s) counted (reloads excluded in flight)" %
