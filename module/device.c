@@ -293,7 +293,7 @@ static int proxyarp_netdev_event(struct notifier_block *nb,
 	switch (event) {
 	case NETDEV_REGISTER:
 		err = proxyarp_dev_register(dev);
-		/* A device moving in from another namespace ignores it. */
+		/* Said here: a device's move to another namespace ignores err. */
 		if (err)
 			pr_warn("%s: no state for the device (%pe): not proxied\n",
 				dev->name, ERR_PTR(err));
