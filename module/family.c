@@ -100,6 +100,14 @@ static bool proxyarp_family_in_use(struct proxyarp_net *pn, int family)
 	if (READ_ONCE(fn->all.val[PROXYARP_KNOB_MODE]) ||
 	    READ_ONCE(fn->dflt.val[PROXYARP_KNOB_MODE]))
 		return true;
+	/*
+	 * The 0 just stored, then the devices copying "default" (device.c's
+	 * proxyarp_dev_register()): one may have copied the old mode and
+	 * not be in pn->devs yet.
+	 */
+	smp_mb();
+	if (atomic_read_acquire(&pn->registering))
+		return true;
 	/* A pdev found here is freed after a grace period at the earliest. */
 	rcu_read_lock();
 	xa_for_each(&pn->devs, ifindex, pdev) {

@@ -116,6 +116,7 @@ struct proxyarp_fnet {
 struct proxyarp_net {
 	struct proxyarp_fnet fam[__PROXYARP_FAMILY_MAX];
 	struct xarray devs;		/* ifindex -> struct proxyarp_dev */
+	atomic_t registering;		/* devices copying "default" (device.c) */
 	struct work_struct allmulti_work;	/* device.c */
 };
 
