@@ -83,8 +83,8 @@ NODE6, LAN6, PROXIED6 = "2001:db8:1::1", "2001:db8:1::50", "2001:db8:2::7"
 # may be inlined into their caller), the kernel function it called.
 REQUIRED = (
     (r"proxyarp_addr_(add|event|net_init)", r"__kmalloc", "addr.c: the address mirror's entry"),
-    (r"proxyarp_(dev_register|netdev_event)", r"__kmalloc", "device.c: the per-device state"),
-    (r"proxyarp_(stats_alloc|fdev_init|dev_register|netdev_event)", r"should_fail",
+    (r"proxyarp_(dev_add|dev_register|netdev_event)", r"__kmalloc", "device.c: the per-device state"),
+    (r"proxyarp_(stats_alloc|fdev_init|dev_add|dev_register|netdev_event)", r"should_fail",
      "stats.c: a device's per-CPU counters (fail_proxyarp)"),
     (r"proxyarp_stats_(alloc|net_init)", r"should_fail",
      "stats.c: a namespace's per-CPU counters (fail_proxyarp)"),

@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A device registering copies "default"'s mode before it is in its
+# namespace's devices.  A 0 written to "default" in between must not take
+# the namespace's hooks away from it (device.c, proxyarp_dev_register()):
+# the device would stay at the 1 it copied, unserved, and the kernel's
+# proxy_arp, where it is on, would answer for it again.  The window is a
+# few microseconds wide; proxyarp_stall (stall/) holds it open: the new
+# device's first sysctl directory waits, the 0 is written meanwhile.
+
+source "$(dirname "$0")/lib.sh"
+
+STALL_KO=${PROXYARP_STALL_KO:-$(dirname "$(dirname "$PROXYARP_KO")")/stall/proxyarp_stall.ko}
+STALL=/sys/module/proxyarp_stall/parameters
+
+# shellcheck disable=SC2317 # called through busywait
+stall_inside() {
+	[ "$(cat "$STALL/inside")" = 1 ]
+}
+
+# The writer, in NODE: a shell entered before the window opens, since
+# entering a namespace (ip netns exec's mounts) waits for an RCU grace
+# period, which the held CPU delays to the window's end; and past the
+# fifo it runs builtins only (a fork or exec may wait for the held CPU
+# too).  It runs on CPU 1, the registration on CPU 0: a task woken on
+# the held CPU's run queue would wait there for the window's end (seen
+# on 6.1).  In, it creates READY; told to go on the fifo, it prints
+# "INSIDE VN1DIR RC": whether the registration was held and vn1 had a
+# directory just before its write, and the write's status.
+writer() { # NS FIFO READY
+	# shellcheck disable=SC2016 # the inner shell's
+	taskset -c 1 ip netns exec "$1" bash -c '
+		: >"$2"
+		read -r _ <"$1"
+		read -r held <"$3/inside"
+		dir=no
+		[ -e /proc/sys/net/proxyarp/conf/vn1 ] && dir=yes
+		echo 0 >/proc/sys/net/proxyarp/conf/default/mode
+		echo "$held $dir $?"' _ "$2" "$3" "$STALL"
+}
+
+# NODE's vn1 is created while "default" goes from 1 to 0; its peer vl1,
+# in LAN, asks for an address routed through NODE's d0.
+test_default_race() {
+	local node lan fifo=$TMPDIR/go link wpid
+
+	setup_ns node lan || return
+	ipv4 "$node" all forwarding 1
+	add_dummy "$node" d0 192.0.2.77
+	pa "$node" default mode 1
+	check_eq "$(pa "$node" default mode)" 1 "default at 1 (the hooks come with it)"
+	mkfifo "$fifo"
+	writer "$node" "$fifo" "$TMPDIR/ready" >"$TMPDIR/writer" &
+	wpid=$!
+	busywait 20000 test -e "$TMPDIR/ready"
+	echo 1 >"$STALL/armed"
+	taskset -c 0 ip -n "$node" link add vn1 type veth peer name vl1 netns "$lan" &
+	link=$!
+	busywait 20000 stall_inside
+	echo go >"$fifo"
+	wait "$wpid"
+	check_eq "$(cat "$TMPDIR/writer")" "1 no 0" \
+		"default set to 0 while vn1's registration was held, before its directory"
+	wait "$link"
+	check_eq "$?/$(cat "$STALL/stalled")" "0/1" "vn1 created, its registration held once"
+	check_eq "$(pa "$node" vn1 mode)/$(pa "$node" default mode)" "1/0" \
+		"vn1 copied the 1 (before the 0 was stored)"
+	check_eq "$(ip netns exec "$node" cat /proc/sys/net/ipv4/conf/vn1/proxy_arp)" 0 \
+		"the kernel's proxy_arp is off on vn1: only the module can answer"
+	ip -n "$node" link set vn1 up
+	ip -n "$lan" link set vl1 up
+	check_eq "$(answer "$lan" vl1 192.0.2.1 192.0.2.77)" "$(mac_of "$node" vn1)" \
+		"vn1 at mode 1 answers: the 0 written meanwhile left the hooks"
+	pa "$node" vn1 mode 0
+	check_eq "$(answer "$lan" vl1 192.0.2.1 192.0.2.77)" "" \
+		"vn1 at 0: nobody answers"
+}
+
+require_root
+require_cmd ip
+require_cmd taskset
+if [ "$(nproc)" -lt 2 ]; then
+	echo "# SKIP: the writer needs a CPU the held one is not"
+	exit "$ksft_skip"
+fi
+TMPDIR=$(mktemp -d)
+trap 'cleanup; rmmod proxyarp_stall 2>/dev/null; rm -rf "$TMPDIR"' EXIT
+if [ ! -r "$STALL_KO" ]; then
+	echo "# no helper module at $STALL_KO (scripts/build makes it)"
+	exit "$ksft_fail"
+fi
+module_load || exit "$ksft_fail"
+insmod "$STALL_KO" name=vn1 ms=3000 || exit "$ksft_fail"
+
+test_default_race
+
+finish
