@@ -109,7 +109,7 @@ UNREACHABLE = {
     "proxyarp_init": "register_pernet_subsys() fails only in the namespace "
                      "inits it runs (the namespace sites)",
     "proxyarp_delay_enqueue": "the delay queue holds the request itself: no allocation",
-    "proxyarp_dev_register xa_insert()": "its node is allocated GFP_NOWAIT | __GFP_NOWARN "
+    "proxyarp_dev_add xa_insert()": "its node is allocated GFP_NOWAIT | __GFP_NOWARN "
                                          "under the lock, then, if that fails, GFP_KERNEL: "
                                          "one failure is absorbed (the undumped injections "
                                          "of the namespace series), -ENOMEM needs two in a "
@@ -947,8 +947,10 @@ def random_phase(rng):
 # -- The report ------------------------------------------------------------
 
 def report():
-    tap.note("site (module function -> kernel callee) | injections | outcomes")
+    """The per-site table, its lines prefixed "faults:" (scripts/check shows them)."""
+    tap.note("faults: site (module function -> kernel callee) | injections | outcomes")
     reached = set()
+    total = 0
     for label in sorted(injections):
         c = injections[label]
         n = sum(v for k, v in c.items() if not k.startswith("_") and k != "injections")
@@ -956,12 +958,15 @@ def report():
         outs = ", ".join("%s %d" % (k, v) for k, v in sorted(c.items())
                          if not k.startswith("_") and k != "injections")
         attrs = "/".join(k[6:] for k in sorted(c) if k.startswith("_attr:"))
-        tap.note("%s | %d | %s%s" % (label, n, outs, " [" + attrs + "]" if attrs else ""))
+        tap.note("faults: %s | %d | %s%s" % (label, n, outs, " [" + attrs + "]" if attrs else ""))
         reached.update(required_of(label))
+        total += n
+    tap.note("faults: %d injections, %d of %d required sites reached" %
+             (total, len(reached), len(REQUIRED)))
     for k, (fn, callee, what) in enumerate(REQUIRED):
         tap.result(k in reached, "site reached: %s -> %s (%s)" % (fn, callee, what))
     for fn, why in UNREACHABLE.items():
-        tap.note("not a site: %s: %s" % (fn, why))
+        tap.note("faults: not a site: %s: %s" % (fn, why))
 
 
 def cleanup():
