@@ -27,6 +27,28 @@
 
 static DEFINE_HASHTABLE(proxyarp_dev_hash, PROXYARP_DEV_HASH_BITS);
 
+/*
+ * At its bucket's tail, under RTNL: a device keeps its place ahead of the
+ * ones registered after it, so the VLAN interface a node's requests come
+ * in on, there before the taps, is found at the same cost however many
+ * taps follow it.  (At the head, each colliding newcomer would cost every
+ * request on it one more step.)
+ */
+static void proxyarp_dev_hash_add(struct proxyarp_dev *pdev)
+{
+	struct hlist_head *head;
+	struct hlist_node *last = NULL, *n;
+
+	head = &proxyarp_dev_hash[hash_min((unsigned long)pdev->dev,
+					   HASH_BITS(proxyarp_dev_hash))];
+	hlist_for_each(n, head)
+		last = n;
+	if (last)
+		hlist_add_behind_rcu(&pdev->hnode, last);
+	else
+		hlist_add_head_rcu(&pdev->hnode, head);
+}
+
 /* @dev's state, NULL when it has none; under RCU. */
 struct proxyarp_dev *proxyarp_dev_get_rcu(const struct net_device *dev)
 {
@@ -211,7 +233,7 @@ static int proxyarp_dev_add(struct net_device *dev)
 	err = xa_insert(&pn->devs, dev->ifindex, pdev, GFP_KERNEL);
 	if (err)
 		goto err_sysctl;
-	hash_add_rcu(proxyarp_dev_hash, &pdev->hnode, (unsigned long)dev);
+	proxyarp_dev_hash_add(pdev);
 	if (READ_ONCE(pdev->fam[PROXYARP_NDP].conf.val[PROXYARP_KNOB_MODE]))
 		schedule_work(&pn->allmulti_work);
 	return 0;
