@@ -39,7 +39,7 @@ attach() {
 	shift 2
 	"$@" >"$out" 2>&1 &
 	bt_pid=$!
-	busywait 120000 eval "answer '$lan' vl0 10.0.0.7 10.77.0.1 >/dev/null;
+	busywait "$BPFTRACE_WAIT_MS" eval "answer '$lan' vl0 10.0.0.7 10.77.0.1 >/dev/null;
 		grep -q '$pattern' '$out' || ! kill -0 $bt_pid 2>/dev/null"
 	grep -q "$pattern" "$out"
 }

@@ -19,6 +19,9 @@ NDPFLOOD=${NDPFLOOD:-$TOP/tools/ndpflood}
 # /proc/net/stat/proxyndp.
 COUNTERS=${COUNTERS:-/proc/net/stat/proxyarp}
 TRACEFS=/sys/kernel/tracing
+# How long bpftrace may take to attach (ms): tens of seconds under TCG,
+# more than two minutes once on the debug kernel (sysctl.sh, 2026-12-02).
+BPFTRACE_WAIT_MS=${PROXYARP_BPFTRACE_WAIT_MS:-600000}
 UAPI=$TOP/include/uapi/linux/proxyarp.h
 
 ret=$ksft_pass

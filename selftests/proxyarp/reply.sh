@@ -84,7 +84,7 @@ bt_start() {
 	bpftrace -B line -e 'kprobe:arp_create { printf("create\n"); }' \
 		>"$TMPDIR/bt" 2>&1 &
 	bt_pid=$!
-	busywait 120000 grep -q Attaching "$TMPDIR/bt"
+	busywait "$BPFTRACE_WAIT_MS" grep -q Attaching "$TMPDIR/bt"
 }
 
 creates() {

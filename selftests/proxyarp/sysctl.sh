@@ -175,7 +175,7 @@ hook_watch() {
 		printf("in %s\n", ((struct sk_buff *)arg1)->dev->name); }' \
 		>"$TMPDIR/hook" 2>&1 &
 	hook_pid=$!
-	busywait 120000 grep -q Attaching "$TMPDIR/hook"
+	busywait "$BPFTRACE_WAIT_MS" grep -q Attaching "$TMPDIR/hook"
 }
 
 hook_calls() { # N

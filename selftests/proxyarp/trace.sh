@@ -69,7 +69,7 @@ test_bpftrace() {
 		exit();
 	}' >"$out" 2>&1 &
 	pid=$!
-	busywait 120000 eval "answer '$lan' vl0 10.9.0.5 10.9.1.1 >/dev/null; ! kill -0 $pid 2>/dev/null"
+	busywait "$BPFTRACE_WAIT_MS" eval "answer '$lan' vl0 10.9.0.5 10.9.1.1 >/dev/null; ! kill -0 $pid 2>/dev/null"
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	line=$(grep '^dev=' "$out")
