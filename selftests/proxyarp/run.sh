@@ -7,6 +7,11 @@
 #   # proxyarp-summary: pass=N fail=N skip=N
 #
 #   run.sh [TEST...]     (default: TEST_PROGS of the Makefile)
+#   PROXYARP_QUEUE=DIR run.sh [TEST...]
+#       run only the tests this runner claims (mkdir DIR/TEST): runners
+#       in several guests sharing DIR (vmtest's VMTEST_SHARE) split the
+#       list between them, each taking the next test when it is free;
+#       the plan then comes last, as TAP allows
 
 cd "$(dirname "$0")" || exit 1
 
@@ -21,11 +26,20 @@ fail=0
 skip=0
 n=0
 
+queue=${PROXYARP_QUEUE:-}
+if [ -n "$queue" ] && [ ! -d "$queue" ]; then
+	echo "run.sh: no queue directory $queue" >&2
+	exit 1
+fi
+
 echo "TAP version 13"
-echo "1..$((${#tests[@]} + 1))"
+[ -n "$queue" ] || echo "1..$((${#tests[@]} + 1))"
 dmesg --clear 2>/dev/null
 
 for t in "${tests[@]}"; do
+	if [ -n "$queue" ] && ! mkdir "$queue/$t" 2>/dev/null; then
+		continue
+	fi
 	n=$((n + 1))
 	out=$(mktemp)
 	echo "# selftests: proxyarp: $t"
@@ -67,5 +81,6 @@ else
 	echo "not ok $n kernel log: no warning, oops, BUG, refcount or RCU splat"
 fi
 
+[ -z "$queue" ] || echo "1..$n"
 echo "# proxyarp-summary: pass=$pass fail=$fail skip=$skip"
 [ "$fail" -eq 0 ]
