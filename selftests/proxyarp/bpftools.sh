@@ -45,8 +45,7 @@ attach() {
 }
 
 stop() {
-	kill -INT "$bt_pid" 2>/dev/null
-	wait "$bt_pid" 2>/dev/null
+	bpftrace_stop "$bt_pid"
 }
 
 test_watch() {

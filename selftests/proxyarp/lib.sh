@@ -22,6 +22,8 @@ TRACEFS=/sys/kernel/tracing
 # How long bpftrace may take to attach (ms): tens of seconds under TCG,
 # more than two minutes once on the debug kernel (sysctl.sh, 2026-12-02).
 BPFTRACE_WAIT_MS=${PROXYARP_BPFTRACE_WAIT_MS:-600000}
+# And how long it may take to exit after SIGINT (ms).
+BPFTRACE_STOP_MS=${PROXYARP_BPFTRACE_STOP_MS:-60000}
 UAPI=$TOP/include/uapi/linux/proxyarp.h
 
 ret=$ksft_pass
@@ -71,6 +73,24 @@ check_match() {
 		echo "# '$text' does not match /$re/"
 		log_test 1 "$*"
 	fi
+}
+
+# bpftrace_stop PID: stop a bpftrace started in the background, as
+# ^C would (it detaches and prints what it holds), and wait for it; one
+# that has not exited BPFTRACE_STOP_MS after the SIGINT is killed, and
+# a line says so.  An unbounded wait here once held sysctl.sh until
+# run.sh's timeout killed the script after its last check (6.1, CI,
+# 2026-12-02).
+bpftrace_stop() {
+	local pid=$1
+
+	kill -INT "$pid" 2>/dev/null
+	if ! busywait "$BPFTRACE_STOP_MS" eval "! kill -0 $pid 2>/dev/null"; then
+		echo "# bpftrace (pid $pid) still running $((BPFTRACE_STOP_MS / 1000)) s after SIGINT: killed"
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	return 0
 }
 
 # busywait TIMEOUT_MS COMMAND...: run COMMAND until it succeeds.

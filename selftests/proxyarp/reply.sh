@@ -142,8 +142,7 @@ test_replies() {
 	pa "$node" vlan0 honor_proxy_delay 0
 	ip netns exec "$node" sh -c 'echo 0 >/proc/sys/net/ipv4/neigh/vlan0/proxy_delay'
 
-	kill -INT "$bt_pid"
-	wait "$bt_pid"
+	bpftrace_stop "$bt_pid"
 	bt_pid=""
 }
 

@@ -22,7 +22,7 @@
 source "$(dirname "$0")/lib.sh"
 
 # Namespaces, named by setup_ns.
-n1="" n2="" a1="" b1="" a2="" b2="" h1="" h2="" h3="" hook_pid=""
+n1="" n2="" a1="" b1="" a2="" b2="" h0="" h1="" h2="" h3="" hook_pid=""
 
 KNOBS="mode ignore_default_route min_prefixlen honor_proxy_delay max_rate max_burst"
 
@@ -168,14 +168,19 @@ test_two_namespaces() {
 # bpftrace prints the receiving device of every call of the hook
 # (nft list hooks would say it directly, but 6.1 has no
 # NETFILTER_NETLINK_HOOK).  hN has a veth pair haN/hbN; a request sent
-# out of haN is received on hbN.
+# out of haN is received on hbN.  h0, at mode 1 throughout, is the
+# watcher's own check: bpftrace prints "Attaching" before its probe is
+# in, and a "no" seen before then would be no evidence, so the watch
+# counts as started once a request on hb0 has been seen.
 hook_watch() {
 	# shellcheck disable=SC2016 # bpftrace's own syntax
 	bpftrace -B line -e 'kprobe:proxyarp_arp_in {
 		printf("in %s\n", ((struct sk_buff *)arg1)->dev->name); }' \
 		>"$TMPDIR/hook" 2>&1 &
 	hook_pid=$!
-	busywait "$BPFTRACE_WAIT_MS" grep -q Attaching "$TMPDIR/hook"
+	busywait "$BPFTRACE_WAIT_MS" eval "ask '$h0' ha0 192.0.2.1 192.0.2.2 >/dev/null;
+		grep -q '^in hb0\$' '$TMPDIR/hook' || ! kill -0 $hook_pid 2>/dev/null"
+	grep -q '^in hb0$' "$TMPDIR/hook"
 }
 
 hook_calls() { # N
@@ -212,16 +217,18 @@ test_hook() {
 		log_skip "bpftrace not installed"
 		return
 	fi
-	setup_ns h1 h2 h3 || return
-	for i in 1 2 3; do
+	setup_ns h0 h1 h2 h3 || return
+	for i in 0 1 2 3; do
 		ns=h$i
 		ip -n "${!ns}" link add "ha$i" type veth peer name "hb$i"
 		ip -n "${!ns}" link set "ha$i" up
 		ip -n "${!ns}" link set "hb$i" up
 	done
+	pa "$h0" hb0 mode 1
 	if ! hook_watch; then
 		sed 's/^/# /' "$TMPDIR/hook"
-		log_test 1 "bpftrace attaches to the hook"
+		log_test 1 "bpftrace attaches to the hook (sees a request on hb0, at mode 1)"
+		bpftrace_stop "$hook_pid"
 		return
 	fi
 	pa "$h1" hb1 mode 0
@@ -249,8 +256,7 @@ test_hook() {
 	check_eq "$(hooked "$h2" 2)" "yes" "a device at 0, default still 2: it stays"
 	pa "$h3" all mode 0
 	check_eq "$(hooked "$h3" 3)" "no" "all back to 0 (and with it every device): it goes"
-	kill -INT "$hook_pid"
-	wait "$hook_pid"
+	bpftrace_stop "$hook_pid"
 }
 
 require_root
