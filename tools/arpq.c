@@ -13,6 +13,7 @@
  * Output, one line a reply, then a summary:
  *   reply TARGET is-at MAC us=DELAY asker=SENDER
  * (ns=DELAY with -N: under QEMU's icount a nanosecond is an instruction)
+ * DELAY runs from the latest request asking the same (sender, target).
  *   sent N replies M
  * With -t, "time MS" comes before the summary: from the first request
  * sent to the last.
@@ -51,11 +52,16 @@ struct frame {
 	uint8_t pad[18];
 } __attribute__((packed));
 
-/* One request: who asks, for what, to which Ethernet destination. */
+/*
+ * One request: who asks, for what, to which Ethernet destination.
+ * @first is the list's first request with the same sender and target:
+ * a reply matches that one, so its @sent_ns is the latest send of any.
+ */
 struct target {
 	struct in_addr sip;
 	struct in_addr ip;
 	uint8_t dmac[6];
+	size_t first;
 	uint64_t sent_ns;
 };
 
@@ -175,6 +181,48 @@ static void read_targets(const char *path)
 	fclose(f);
 }
 
+static int same_question(const struct target *x, const struct target *y)
+{
+	return !memcmp(&x->ip, &y->ip, 4) && !memcmp(&x->sip, &y->sip, 4);
+}
+
+/* qsort() order: by target, then sender, then place in the list. */
+static int by_question(const void *a, const void *b)
+{
+	const struct target *x = &targets[*(const size_t *)a];
+	const struct target *y = &targets[*(const size_t *)b];
+	int d = memcmp(&x->ip, &y->ip, 4);
+
+	if (!d)
+		d = memcmp(&x->sip, &y->sip, 4);
+	if (!d)
+		d = (x > y) - (x < y);
+	return d;
+}
+
+/*
+ * Point every request at the first in the list asking the same, so
+ * that a reply to a repeated question is timed from its latest send.
+ */
+static void link_repeats(void)
+{
+	size_t *order = calloc(ntargets, sizeof(*order));
+	size_t i, first = 0;
+
+	if (!order)
+		die("calloc");
+	for (i = 0; i < ntargets; i++)
+		order[i] = i;
+	qsort(order, ntargets, sizeof(*order), by_question);
+	for (i = 0; i < ntargets; i++) {
+		if (!i || !same_question(&targets[order[i - 1]],
+					 &targets[order[i]]))
+			first = order[i];
+		targets[order[i]].first = first;
+	}
+	free(order);
+}
+
 /* A reply for one of our targets: print it with its delay. */
 /* -N: delays in nanoseconds */
 static int in_ns;
@@ -283,6 +331,7 @@ int main(int argc, char **argv)
 		add_target(argv[optind]);
 	if (!ifname || !ntargets || frame_len < 14 || frame_len > sizeof(fr))
 		usage();
+	link_repeats();
 
 	fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ARP));
 	if (fd < 0)
@@ -323,6 +372,7 @@ int main(int argc, char **argv)
 			next = start + (uint64_t)(i + 1) * 1000000000ull / rate;
 		}
 		t->sent_ns = now_ns();
+		targets[t->first].sent_ns = t->sent_ns;
 		if (send(fd, &fr, frame_len, 0) < 0) {
 			if (errno == ENOBUFS || errno == EAGAIN) {
 				i--;

@@ -46,6 +46,12 @@ test_delay() {
 	d=$(delays)
 	check_eq "$(wc -l <<<"$d") $(max <<<"$d" | awk '{ print ($1 < 200000) }')" \
 		"20 1" "honor_proxy_delay=0: 20 answers, all within 200 ms"
+	# The same questions again, 250 ms apart: each answer is timed
+	# from its own request (the bench's scale rows repeat theirs).
+	d=$(ask "$lan" vl0 192.0.2.1 10.9.1.1 -r 4 \
+		-f <(printf '10.9.1.%s\n' 2 1 2 1 2) | sed 's/.*us=\([0-9]*\).*/\1/')
+	check_eq "$(wc -l <<<"$d") $(max <<<"$d" | awk '{ print ($1 < 250000) }')" \
+		"6 1" "arpq: 6 repeated questions 250 ms apart, each answer within 250 ms of its own (max $(max <<<"$d") us)"
 
 	pa "$node" vlan0 honor_proxy_delay 1
 	d=$(delays)
