@@ -13,8 +13,8 @@
  * Output, one line a reply, then a summary:
  *   reply TARGET is-at MAC us=DELAY asker=SENDER
  * (ns=DELAY with -N: under QEMU's icount a nanosecond is an instruction)
- * DELAY runs from the latest request asking the same (sender, target).
  *   sent N replies M
+ * DELAY runs from the latest request asking the same (sender, target).
  * With -t, "time MS" comes before the summary: from the first request
  * sent to the last.
  */
