@@ -181,23 +181,22 @@ static void read_targets(const char *path)
 	fclose(f);
 }
 
-static int same_question(const struct target *x, const struct target *y)
+/* Target, then sender. */
+static int question_cmp(const struct target *x, const struct target *y)
 {
-	return !memcmp(&x->ip, &y->ip, 4) && !memcmp(&x->sip, &y->sip, 4);
+	int d = memcmp(&x->ip, &y->ip, 4);
+
+	return d ? d : memcmp(&x->sip, &y->sip, 4);
 }
 
-/* qsort() order: by target, then sender, then place in the list. */
+/* qsort() order: by question, then place in the list. */
 static int by_question(const void *a, const void *b)
 {
 	const struct target *x = &targets[*(const size_t *)a];
 	const struct target *y = &targets[*(const size_t *)b];
-	int d = memcmp(&x->ip, &y->ip, 4);
+	int d = question_cmp(x, y);
 
-	if (!d)
-		d = memcmp(&x->sip, &y->sip, 4);
-	if (!d)
-		d = (x > y) - (x < y);
-	return d;
+	return d ? d : (x > y) - (x < y);
 }
 
 /*
@@ -215,8 +214,8 @@ static void link_repeats(void)
 		order[i] = i;
 	qsort(order, ntargets, sizeof(*order), by_question);
 	for (i = 0; i < ntargets; i++) {
-		if (!i || !same_question(&targets[order[i - 1]],
-					 &targets[order[i]]))
+		if (!i || question_cmp(&targets[order[i - 1]],
+				       &targets[order[i]]))
 			first = order[i];
 		targets[order[i]].first = first;
 	}
