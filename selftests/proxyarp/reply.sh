@@ -4,11 +4,16 @@
 # The module's reply is the kernel's, byte for byte, however it is
 # built: in the request's own buffer (nothing else holds it), from a new
 # buffer (arp_create(), when a packet tap on the device holds a clone of
-# the request), and after honor_proxy_delay's wait.  Which way was taken
-# is seen, not assumed: bpftrace counts arp_create() calls in the node.
+# the request), after honor_proxy_delay's wait, and back through a
+# collect_md tunnel, which sends only what carries the tunnel metadata
+# the reply is given from the request's (arp_process()'s
+# iptunnel_metadata_reply()).  Which way was taken is seen, not
+# assumed: bpftrace counts arp_create() calls in the node.
 #
-#  lan               node
-#  vl0 ----------- vlan0 (192.0.2.254/24)    d0 (dummy): 10.9.0.0/16
+#  lan                                  node
+#  vl0 (192.0.2.1/24) -------------- vlan0 (192.0.2.254/24)
+#  vxl (10.20.0.1/24): vxlan id 42    vx0 (10.20.0.254/24): vxlan external
+#      to 192.0.2.254 over vl0       d0 (dummy): 10.9.0.0/16
 
 source "$(dirname "$0")/lib.sh"
 
@@ -20,6 +25,27 @@ setup() {
 	ip -n "$node" addr add 192.0.2.254/24 dev vlan0
 	add_dummy "$node" d0 10.9.0.0/16
 	ip -n "$lan" addr add 192.0.2.1/24 dev vl0
+	setup_tunnel
+}
+
+# The tunnel carries the test's requests and answers only: no IPv6 on
+# it, and the underlay's neighbours permanent, so that no ARP of the
+# kernel's own (an arp_create() in either namespace) comes with them.
+setup_tunnel() {
+	ip -n "$node" link add vx0 type vxlan external dstport 4789 || return 1
+	ip -n "$lan" link add vxl type vxlan id 42 remote 192.0.2.254 \
+		local 192.0.2.1 dstport 4789 dev vl0 || return 1
+	ipv6 "$node" vx0 disable_ipv6 1
+	ipv6 "$lan" vxl disable_ipv6 1
+	ip -n "$node" neigh replace 192.0.2.1 dev vlan0 nud permanent \
+		lladdr "$(mac_of "$lan" vl0)"
+	ip -n "$lan" neigh replace 192.0.2.254 dev vl0 nud permanent \
+		lladdr "$(mac_of "$node" vlan0)"
+	ip -n "$node" addr add 10.20.0.254/24 dev vx0
+	ip -n "$lan" addr add 10.20.0.1/24 dev vxl
+	ip -n "$node" link set vx0 up
+	ip -n "$lan" link set vxl up
+	ip netns exec "$node" sh -c 'echo 0 >/proc/sys/net/ipv4/neigh/vx0/proxy_delay'
 }
 
 # The asker: a broadcast request of 60 bytes (padded, as on the wire)
@@ -64,6 +90,17 @@ frame() { # TARGET
 	ip netns exec "$lan" python3 "$TMPDIR/ask.py" vl0 192.0.2.1 "$1"
 }
 
+# The same through the tunnel: asked on vxl, answered to vxl.
+frame_vx() { # TARGET
+	ip netns exec "$lan" python3 "$TMPDIR/ask.py" vxl 10.20.0.1 "$1"
+}
+
+# The frames vx0 received (decapsulated requests, each with its tunnel
+# metadata).
+vx0_rx() {
+	ip netns exec "$node" cat /sys/class/net/vx0/statistics/rx_packets
+}
+
 tap_start() {
 	rm -f "$TMPDIR/tapping"
 	ip netns exec "$node" python3 "$TMPDIR/tap.py" vlan0 "$TMPDIR/tapping" &
@@ -106,15 +143,20 @@ creates_after() {
 }
 
 test_replies() {
-	local kernel inplace tapped delayed n
+	local kernel kernel_vx inplace tapped delayed tunnel n rx
 
 	module_unload
 	ipv4 "$node" vlan0 proxy_arp 1
 	kernel=$(frame 10.9.1.1)
 	check_match "$kernel" '^[0-9a-f]{84}$' "the kernel answers (42 bytes)"
 	ipv4 "$node" vlan0 proxy_arp 0
+	ipv4 "$node" vx0 proxy_arp 1
+	kernel_vx=$(frame_vx 10.9.1.1)
+	check_match "$kernel_vx" '^[0-9a-f]{84}$' "the kernel answers through the collect_md tunnel"
+	ipv4 "$node" vx0 proxy_arp 0
 	module_load || return
 	pa "$node" vlan0 mode 1
+	pa "$node" vx0 mode 1
 	if ! bt_start; then
 		sed 's/^/# /' "$TMPDIR/bt"
 		log_test 1 "bpftrace attaches to arp_create"
@@ -141,6 +183,15 @@ test_replies() {
 	check_eq "$(creates_after "$n")" "$n" "built in the queued request's buffer"
 	pa "$node" vlan0 honor_proxy_delay 0
 	ip netns exec "$node" sh -c 'echo 0 >/proc/sys/net/ipv4/neigh/vlan0/proxy_delay'
+
+	n=$(creates)
+	rx=$(vx0_rx)
+	tunnel=$(frame_vx 10.9.1.1)
+	check_eq "$(($(vx0_rx) - rx))/$(counter "$node" vx0 reply)" "1/1" \
+		"through the tunnel: vx0 received the request alone, the module answered it"
+	check_eq "$tunnel" "$kernel_vx" "back through the tunnel (its metadata kept): the kernel's"
+	check_eq "$(creates_after $((n + 1)))" "$((n + 1))" \
+		"built by arp_create() (a request with tunnel metadata)"
 
 	bpftrace_stop "$bt_pid"
 	bt_pid=""
