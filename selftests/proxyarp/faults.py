@@ -25,10 +25,16 @@ xarray node), can fail.  Debian's kernels have none of it: SKIP there.
    (or the log line naming a device the module could not set up), the
    kernel's own ARP answering on the device, the module answering.
    After each operation's series: rmmod, insmod, kmemleak.
-2. In softirq (no fail-nth there): the reply built by arp_create() (a
-   packet socket on the device makes the request shared), the same
-   from the delay queue's timer, the NDP advertisement: the next such
-   allocation fails; the request goes unanswered, the next is answered.
+2. In softirq (no fail-nth there): the next allocation under the
+   module fails (failslab's cache-filter narrowing it to one kind of
+   object where another would come first) while one request is asked:
+   ARP's reply built by arp_create() (a packet socket on the device
+   makes the request shared), the same from the delay queue's timer,
+   a new asker's entry, a gratuitous sender's, a tunnel reply's
+   metadata; NDP's advertisement, its route, a new asker's entry, a
+   route's per-CPU copy, a nonlinear solicitation made linear.  The
+   failure must be that site; the request's outcome, and the next
+   one's, are asserted; kmemleak.
 3. At random: a probability on all three attributes while devices are
    created, renamed, moved and deleted, namespaces come and go, modes
    are written, addresses change, requests arrive and the module is
@@ -41,13 +47,16 @@ every site of REQUIRED must have had one.
     PROXYARP_FAULT_OPS (default 30): and its fewest operations (a
     loaded machine ran 4 in 120 s, and made no injection).
     PROXYARP_FAULT_PERCENT (default 10): its probability.
-    PROXYARP_FAULT_ONLY=random: the random phase alone; =NAME (rmmod,
-    "create a device", ...): that one-at-a-time series alone.
+    PROXYARP_FAULT_ONLY=random: the random phase alone; =softirq: the
+    softirq sites alone; =NAME (rmmod, "create a device", ...): that
+    one-at-a-time series alone.
     PROXYARP_SEED replays the random phase's choices.
 """
 
 import collections
+import contextlib
 import ctypes
+import itertools
 import os
 import random
 import re
@@ -65,8 +74,8 @@ ATTRS = ("failslab", "fail_page_alloc", "fail_proxyarp")
 SECONDS = int(os.environ.get("PROXYARP_FAULT_SECONDS", "120"))
 MIN_OPS = int(os.environ.get("PROXYARP_FAULT_OPS", "30"))
 PERCENT = int(os.environ.get("PROXYARP_FAULT_PERCENT", "10"))
-# PROXYARP_FAULT_ONLY=random: the random phase alone; =NAME: the series
-# of that name alone (to iterate on one).
+# PROXYARP_FAULT_ONLY=random or softirq: that phase alone; =NAME: the
+# series of that name alone (to iterate on one).
 ONLY = os.environ.get("PROXYARP_FAULT_ONLY", "")
 ARPQ = os.path.join(TOP, "tools", "arpq")
 NDPQ = os.path.join(TOP, "tools", "ndpq")
@@ -85,24 +94,45 @@ NODE6, LAN6, PROXIED6 = "2001:db8:1::1", "2001:db8:1::50", "2001:db8:2::7"
 
 # Every allocation and registration of module/ that can fail, as the
 # dumped stack names it: the module's innermost frame (static helpers
-# may be inlined into their caller), the kernel function it called.
+# may be inlined into their caller), the kernel function it called (a
+# sibling call leaves the function it went through off the stack);
+# then a key (softirq() names the one it must hit) and what it is.
 REQUIRED = (
-    (r"proxyarp_addr_(add|event|net_init)", r"__kmalloc", "addr.c: the address mirror's entry"),
-    (r"proxyarp_(dev_add|dev_register|netdev_event)", r"__kmalloc", "device.c: the per-device state"),
+    (r"proxyarp_addr_(add|event|net_init)", r"__kmalloc", "mirror",
+     "addr.c: the address mirror's entry"),
+    (r"proxyarp_(dev_add|dev_register|netdev_event)", r"__kmalloc", "device",
+     "device.c: the per-device state"),
     (r"proxyarp_(stats_alloc|fdev_init|dev_add|dev_register|netdev_event)", r"should_fail",
-     "stats.c: a device's per-CPU counters (fail_proxyarp)"),
-    (r"proxyarp_stats_(alloc|net_init)", r"should_fail",
+     "device counters", "stats.c: a device's per-CPU counters (fail_proxyarp)"),
+    (r"proxyarp_stats_(alloc|net_init)", r"should_fail", "namespace counters",
      "stats.c: a namespace's per-CPU counters (fail_proxyarp)"),
-    (r"proxyarp_stats_net_init", r"proc_create_net_single",
+    (r"proxyarp_stats_net_init", r"proc_create_net_single", "proc",
      "stats.c: /proc/net/stat/proxyarp and proxyndp"),
-    (r"proxyarp_sysctl_register", r"__kmalloc", "sysctl.c: the table's copy"),
+    (r"proxyarp_sysctl_register", r"__kmalloc", "table", "sysctl.c: the table's copy"),
     (r"proxyarp_sysctl_register", r"__register_sysctl_table|register_net_sysctl",
-     "sysctl.c: a directory (device, rename, all, default)"),
-    (r"proxyarp_\w+", r"nf_register_net_hook", "family.c: the hook, on the first mode write"),
-    (r"proxyarp_init", r"register_pernet_subsys", "main.c: the per-namespace state"),
-    (r"proxyarp_\w+", r"arp_create", "hook.c: the reply to a shared request"),
-    (r"proxyarp_ndp_\w+", r"__alloc_skb|alloc_skb", "ndp_reply.c: the advertisement"),
-    (r"proxyarp_fault_init", r"fault_create_debugfs_attr",
+     "directory", "sysctl.c: a directory (device, rename, all, default)"),
+    (r"proxyarp_\w+", r"nf_register_net_hook", "hook",
+     "family.c: the hook, on the first mode write"),
+    (r"proxyarp_init", r"register_pernet_subsys", "pernet",
+     "main.c: the per-namespace state"),
+    (r"proxyarp_\w+", r"neigh_event_ns", "asker",
+     "hook.c: the asker's neighbour entry (the reply goes without)"),
+    (r"proxyarp_(note_asker|arp_in)", r"_+neigh_create", "garp",
+     "hook.c: a refused gratuitous request's sender, under arp_accept"),
+    (r"proxyarp_\w+", r"arp_create", "reply", "hook.c: the reply to a shared request"),
+    (r"proxyarp_\w+", r"iptunnel_metadata_reply", "tunnel",
+     "hook.c: a tunnel reply's metadata (the tunnel drops the reply)"),
+    (r"proxyarp_ndp_\w+", r"__pskb_pull_tail", "pull",
+     "ndp_hook.c: a nonlinear solicitation made linear (else the kernel's)"),
+    (r"proxyarp_ndp_\w+", r"ip6_route_input_lookup|fib6_rule_lookup", "route copy",
+     "ndp_decision.c: a route's per-CPU copy (else no route: refused)"),
+    (r"proxyarp_ndp_\w+", r"_+neigh_create", "ndp asker",
+     "ndp_reply.c: the asker's neighbour entry (unanswered, as the kernel)"),
+    (r"proxyarp_ndp_\w+", r"__alloc_skb|alloc_skb", "advertisement",
+     "ndp_reply.c: the advertisement"),
+    (r"proxyarp_ndp_\w+", r"ndisc_send_skb", "advertisement route",
+     "ndp_reply.c: the advertisement's route"),
+    (r"proxyarp_fault_init", r"fault_create_debugfs_attr", "debugfs",
      "fault.c: the debugfs knobs (a failure leaves fail-nth only)"),
 )
 # What cannot fail, and why (listed in the report).
@@ -163,11 +193,13 @@ def progress(text):
             f.write("%7.1f %s\n" % (time.monotonic() - T0, text))
 
 
-def run(args, ns=None, nth=0, check=False):
-    """ARGS in NS with its NTH allocation under the module failed;
-    (returncode, output)."""
+def run(args, ns=None, nth=0, check=False, cpu=None):
+    """ARGS in NS with its NTH allocation under the module failed, on
+    CPU if given; (returncode, output)."""
 
     def arm():
+        if cpu is not None:
+            os.sched_setaffinity(0, {cpu})
         if nth:
             fd = os.open("/proc/self/fail-nth", os.O_WRONLY)
             os.write(fd, b"%d" % nth)
@@ -230,8 +262,9 @@ def module_loaded():
     return os.path.isdir("/sys/module/proxyarp")
 
 
-def scope(attr, percent=0, times=1 << 30, verbose=2, task=False):
-    """ATTR fails only what the module asks for; PERCENT at random."""
+def scope(attr, percent=0, times=1 << 30, verbose=2, task=False, caches=False):
+    """ATTR fails only what the module asks for; PERCENT at random;
+    failslab with CACHES, only from the slab caches marked (marked())."""
     if not os.path.isdir("%s/%s" % (DEBUGFS, attr)):
         return
     start = 0
@@ -239,6 +272,8 @@ def scope(attr, percent=0, times=1 << 30, verbose=2, task=False):
         start = kernel_end
         fi_set(attr, "stacktrace-depth", 32)
         fi_set(attr, "ignore-gfp-wait", "N")
+    if attr == "failslab":
+        fi_set(attr, "cache-filter", "Y" if caches else "N")
     if attr == "fail_page_alloc":
         fi_set(attr, "ignore-gfp-highmem", "N")
         fi_set(attr, "min-order", 0)
@@ -327,8 +362,13 @@ def required_of(label):
     """The entries of REQUIRED that LABEL ("fn -> callee ...") is."""
     fn, _, rest = label.partition(" -> ")
     callee = rest.split(" ")[0]
-    return [k for k, (f, c, _) in enumerate(REQUIRED)
+    return [k for k, (f, c, _, _) in enumerate(REQUIRED)
             if re.fullmatch(f, fn) and re.match(c, callee)]
+
+
+def required_key(key):
+    """The index in REQUIRED of KEY."""
+    return next(k for k, r in enumerate(REQUIRED) if r[2] == key)
 
 
 # -- The world the injections run in ---------------------------------------
@@ -376,14 +416,17 @@ def baseline():
         set_knob(NODE, tree, VN, "mode", 1)
 
 
-def ask(sip=LAN4, tip=PROXIED4):
-    """The MACs that answered a who-has TIP from the LAN."""
-    rc, out = run((ARPQ, "-i", VL, "-s", sip, "-w", "400", tip), ns=LAN)
+def ask(sip=LAN4, tip=PROXIED4, dev=VL):
+    """The MACs that answered a who-has TIP from the LAN's DEV."""
+    rc, out = run((ARPQ, "-i", dev, "-s", sip, "-w", "400", tip), ns=LAN)
     return [line.split()[3] for line in out.splitlines() if line.startswith("reply")]
 
 
-def ask6(tip=PROXIED6):
-    rc, out = run(("python3", NDPQ, "-i", VL, "-s", LAN6, "-w", "400", tip), ns=LAN)
+def ask6(tip=PROXIED6, cpu=None):
+    """The advertisements for TIP, asked from the LAN; from CPU, the CPU
+    whose softirq takes the solicitation in the node (veth)."""
+    rc, out = run(("python3", NDPQ, "-i", VL, "-s", LAN6, "-w", "400", tip), ns=LAN,
+                  cpu=cpu)
     return [line for line in out.splitlines() if line.startswith("reply")]
 
 
@@ -830,60 +873,311 @@ def reload(what):
 
 # -- In softirq ------------------------------------------------------------
 
-def softirq(name, send, tries=5):
-    """Fail the next allocation under the module, anywhere, then SEND
-    (which returns how many answers came): none, then one.  A request
-    whose reply the filter let through is sent again, up to TRIES in
-    all: the delay queue's timer interrupts whatever runs, and the stack
-    filter rejects a stack with kmemleak's allocation on it (the
-    interrupted task's frames are on it too)."""
-    scope("failslab", percent=100, times=1)
-    errs, sites, answered = [], [], 0
-    for n in range(1, tries + 1):
-        answers = send()
-        left = fi_times().get("failslab")
-        found, splats = dumps_and_splats(log.read())
-        sites += found
-        errs += ["splat: " + s for s in splats]
-        if left == 0:
-            break
-        answered += answers
-    scope("failslab")
+GARP4 = "192.0.2.77"
+# "ARP: a tunnel reply's metadata": a collect_md vxlan in NODE, asked through
+# a vxlan with a fixed remote in LAN, over vn0 and vl0.
+VX, VXL = "vx0", "vxl"
+TUN_NODE4, TUN_LAN4 = "10.20.0.254", "10.20.0.1"
+# failslab's cache-filter: the caches of a route (ip6_dst_cache), and
+# kmalloc's (a tunnel reply's metadata; the reply's own buffers come
+# from skbuff_head_cache and skbuff_small_head, which stay unmarked).
+ROUTE_CACHES = re.compile(r"ip6_dst_cache$")
+KMALLOC_CACHES = re.compile(r"kmalloc-\d+k?$")
+SLAB = "/sys/kernel/slab"
+
+
+def mark(caches, on):
+    """Mark (ON) or unmark the slab caches whose names match CACHES for
+    failslab's cache-filter; the errors (a cache that others were merged
+    into refuses the mark: the debug kernel merges none)."""
+    names = [c for c in sorted(os.listdir(SLAB)) if caches.match(c)]
+    errs = [] if names else ["no slab cache matches %s" % caches.pattern]
+    for name in names:
+        try:
+            with open("%s/%s/failslab" % (SLAB, name), "w") as f:
+                f.write("1" if on else "0")
+        except OSError as e:
+            errs.append("%s/%s/failslab: %s" % (SLAB, name, e.strerror))
+    return errs
+
+
+class Undumped:
+    """with Undumped() as u: u.sites() are the sites of failslab's
+    failures meanwhile, from the stacks a kretprobe on should_failslab
+    records (a tracefs instance of its own): a failure of an allocation
+    asked with __GFP_NOWARN is made without a dump."""
+
+    TRACEFS = "/sys/kernel/tracing"
+    PROBE = "proxyarp_faults_fsl"
+
+    def __enter__(self):
+        self.inst = self.TRACEFS + "/instances/proxyarp_faults"
+        os.mkdir(self.inst)
+        self.probes("r:%s should_failslab ret=$retval" % self.PROBE)
+        self.event = "%s/events/kprobes/%s" % (self.inst, self.PROBE)
+        for path, value in (("/events/kprobes/%s/filter" % self.PROBE, "ret != 0"),
+                            ("/options/stacktrace", "1"),
+                            ("/events/kprobes/%s/enable" % self.PROBE, "1")):
+            with open(self.inst + path, "w") as f:
+                f.write(value)
+        return self
+
+    def __exit__(self, *exc):
+        with open(self.event + "/enable", "w") as f:
+            f.write("0")
+        os.rmdir(self.inst)
+        self.probes("-:" + self.PROBE)
+
+    def probes(self, line):
+        """LINE to kprobe_events, appended (open()'s "a" would seek,
+        which the file refuses)."""
+        fd = os.open(self.TRACEFS + "/kprobe_events", os.O_WRONLY | os.O_APPEND)
+        try:
+            os.write(fd, line.encode() + b"\n")
+        finally:
+            os.close(fd)
+
+    def sites(self):
+        """("failslab", site) of each failure recorded.  The stack's
+        lines name functions bare: the module's are told by kallsyms."""
+        with open("/proc/kallsyms") as f:
+            ours = set(line.split()[2] for line in f if line.rstrip().endswith("[proxyarp]"))
+        stacks = []
+        with open(self.inst + "/trace") as f:
+            for line in f:
+                if "<stack trace>" in line:
+                    stacks.append([])
+                elif stacks and line.startswith(" => "):
+                    fn = line[4:].split()[0].split("+")[0]
+                    stacks[-1].append((fn, "proxyarp" if fn in ours else None))
+        return [("failslab", site_of(frames)) for frames in stacks]
+
+
+def softirq(name, send, site, failed=0, after=1,
+            outcome="unanswered, then answered", caches=None, undumped=False, tries=5):
+    """Fail the next allocation under the module (failslab, times 1; of
+    the CACHES only, when given), then SEND, which returns what came of
+    the request: FAILED with the allocation failed, AFTER the next time.
+    The failure must be REQUIRED's SITE (its key); UNDUMPED: it is asked
+    with __GFP_NOWARN, and its stack is read from Undumped's probe.  A
+    request whose allocation the filter let through is sent again, up
+    to TRIES in all: the delay queue's timer interrupts whatever runs,
+    and the stack filter rejects a stack with kmemleak's allocation on
+    it (the interrupted task's frames are on it too)."""
+    errs = mark(caches, True) if caches else []
+    scope("failslab", percent=100, times=1, caches=bool(caches))
+    sites, got, left = [], None, None
+    probe = Undumped() if undumped else contextlib.nullcontext()
+    try:
+        with probe:
+            for n in range(1, tries + 1):
+                got = send()
+                left = fi_times().get("failslab")
+                found, splats = dumps_and_splats(log.read())
+                sites += found
+                errs += ["splat: " + s for s in splats]
+                if left == 0:
+                    break
+            if undumped:
+                sites += probe.sites()
+    finally:
+        scope("failslab")
+        if caches:
+            errs += mark(caches, False)
     if left != 0 or len(sites) != 1:
         errs.append("failures forced: %s (times left %s) in %d request(s)" %
                     (sites, left, n))
+    elif required_key(site) not in required_of(site_label(sites[0][1])):
+        errs.append("the failure hit %s, not %s" %
+                    (site_label(sites[0][1]), REQUIRED[required_key(site)][3]))
     elif n > 1:
-        tap.note("%s: the failure was used by request %d (%d answered before it)" %
-                 (name, n, answered))
-    if answers:
-        errs.append("%d answer(s) with the reply's allocation failed" % answers)
+        tap.note("%s: the failure was used by request %d" % (name, n))
+    if got != failed:
+        errs.append("with the allocation failed: %r, %r expected" % (got, failed))
     again = send()
-    if again != 1:
-        errs.append("%d answer(s) after, 1 expected" % again)
-    for _, site in sites:
-        injections[site_label(site)]["unanswered, then answered" +
-                                     (", errors" if errs else "")] += 1
-        injections[site_label(site)]["_attr:failslab"] += 1
-    tap.result(not errs, "%s: the reply's allocation failed: unanswered, "
-               "then answered, no splat%s" % (name, "".join("; " + e for e in errs)))
+    if again != after:
+        errs.append("next: %r, %r expected" % (again, after))
+    for _, where in sites:
+        injections[site_label(where)][outcome + (", errors" if errs else "")] += 1
+        injections[site_label(where)]["_attr:failslab"] += 1
+    tap.result(not errs, "%s failed: %s, no splat%s" %
+               (name, outcome, "".join("; " + e for e in errs)))
 
 
-def softirq_sites():
+def neigh_known(ns, addr, dev):
+    """ADDR has an entry in NS's neighbour table for DEV, not a failed
+    one."""
+    out = ip("-n", ns, "neigh", "show", addr, "dev", dev)[1]
+    return bool(out) and not re.search(r"FAILED|INCOMPLETE", out)
+
+
+def stranger(ns, addr, dev):
+    """ADDR's entry for DEV in NS deleted; whether it is gone."""
+    ip("-n", ns, "neigh", "del", addr, "dev", dev, check=False)
+    return not neigh_known(ns, addr, dev)
+
+
+def arp_from_stranger():
+    """(answers, the asker learnt) for a request from an asker the node
+    does not know: the reply in the request's buffer, so the asker's
+    entry is the one allocation."""
+    if not stranger(NODE, LAN4, VN):
+        return "precondition: %s still in the node's table" % LAN4
+    return len(ask()), neigh_known(NODE, LAN4, VN)
+
+
+def garp_from_stranger():
+    """(answers, the sender learnt) for a gratuitous request from an
+    address the node does not know (refused: its target is on vn0)."""
+    if not stranger(NODE, GARP4, VN):
+        return "precondition: %s still in the node's table" % GARP4
+    return len(ask(sip=GARP4, tip=GARP4)), neigh_known(NODE, GARP4, VN)
+
+
+def tunnel(up):
+    """vx0 and vxl, for "a tunnel reply's metadata"; no IPv6 on them."""
+    if not up:
+        ip("-n", NODE, "link", "del", VX, check=False)
+        ip("-n", LAN, "link", "del", VXL, check=False)
+        return
+    ip("-n", NODE, "link", "add", VX, "type", "vxlan", "external", "dstport", "4789")
+    ip("-n", LAN, "link", "add", VXL, "type", "vxlan", "id", "42", "remote", NODE4,
+       "local", LAN4, "dstport", "4789", "dev", VL)
+    for ns, dev, addr in ((NODE, VX, TUN_NODE4), (LAN, VXL, TUN_LAN4)):
+        write_sh("/proc/sys/net/ipv6/conf/%s/disable_ipv6" % dev, 1, ns)
+        ip("-n", ns, "addr", "add", addr + "/24", "dev", dev)
+        ip("-n", ns, "link", "set", dev, "up")
+    set_knob(NODE, "proxyarp", VX, "mode", 1)
+
+
+def via_tunnel():
+    """Answers through the tunnel."""
+    return len(ask(sip=TUN_LAN4, dev=VXL))
+
+
+def ndp_from_stranger():
+    """Advertisements for an asker the node does not know (the
+    solicitation's option makes its entry), asked from CPU 0."""
+    if not stranger(NODE, LAN6, VN):
+        return "precondition: %s still in the node's table" % LAN6
+    return len(ask6(cpu=0))
+
+
+# A solicitation for TARGET from SOURCE, padded past a page with options
+# of a type no receiver knows (ignored), sent from DEV with a virtio-net
+# header, so that af_packet puts all but the Ethernet header in pages:
+# it reaches the node nonlinear.  Prints the advertisements for TARGET
+# that DEV heard within 400 ms.
+BIG_NS = r"""
+import socket, struct, sys, time
+dev, src, target = sys.argv[1:4]
+t = socket.inet_pton(socket.AF_INET6, target)
+dst = bytes.fromhex("ff0200000000000000000001ff") + t[13:]
+rx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x86dd))
+rx.bind((dev, 0))
+mac = rx.getsockname()[4]
+pad = bytes([253, 175]) + bytes(175 * 8 - 2)
+icmp = struct.pack("!BBH4x16s", 135, 0, 0, t) + bytes([1, 1]) + mac + pad * 3
+pseudo = socket.inet_pton(socket.AF_INET6, src) + dst + struct.pack("!I3xB", len(icmp), 58)
+data = pseudo + icmp
+c = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+while c >> 16:
+    c = (c & 0xffff) + (c >> 16)
+icmp = icmp[:2] + struct.pack("!H", ~c & 0xffff) + icmp[4:]
+ip6 = struct.pack("!IHBB", 6 << 28, len(icmp), 58, 255) + \
+    socket.inet_pton(socket.AF_INET6, src) + dst
+frame = b"\x33\x33" + dst[12:] + mac + b"\x86\xdd" + ip6 + icmp
+tx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+tx.setsockopt(263, 15, 1)  # SOL_PACKET, PACKET_VNET_HDR
+tx.bind((dev, 0))
+assert tx.send(bytes(10) + frame) == 10 + len(frame) > 4096 + 10
+rx.settimeout(0.1)
+n = 0
+end = time.time() + 0.4
+while time.time() < end:
+    try:
+        f = rx.recv(2048)
+    except socket.timeout:
+        continue
+    if len(f) >= 78 and f[20] == 58 and f[54] == 136 and f[62:78] == t:
+        n += 1
+print(n)
+"""
+
+
+def ndp_nonlinear():
+    """Advertisements for a solicitation that reaches vn0 nonlinear."""
+    rc, out = run(("python3", "-c", BIG_NS, VL, LAN6, PROXIED6), ns=LAN, cpu=0)
+    return int(out) if not rc else "sender: " + out[-200:]
+
+
+ROUTES = itertools.count(1)
+
+
+def ndp_new_route():
+    """Advertisements for a target behind a route that no lookup has
+    used yet (a new one each time: it has no per-CPU copy), from CPU 0."""
+    prefix = "2001:db8:3:%x::" % next(ROUTES)
+    ip("-n", NODE, "-6", "route", "add", prefix + "/64", "dev", "dm0")
+    return len(ask6(tip=prefix + "7", cpu=0))
+
+
+def softirq_arp():
     # A packet socket on vn0 holds a clone of each request: the reply
     # cannot be built in place, arp_create() makes it.
     with Ns(NODE):
         tapsock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))
         tapsock.bind((VN, 0))
     try:
-        softirq("ARP reply, shared request", lambda: len(ask()))
+        softirq("ARP: arp_create()'s reply to a shared request", lambda: len(ask()), "reply")
         set_knob(NODE, "proxyarp", VN, "honor_proxy_delay", 1)
         write_sh("/proc/sys/net/ipv4/neigh/%s/proxy_delay" % VN, 5, NODE)
-        softirq("ARP reply from the delay queue", lambda: len(ask()))
+        softirq("ARP: arp_create()'s reply from the delay queue", lambda: len(ask()), "reply")
         write_sh("/proc/sys/net/ipv4/neigh/%s/proxy_delay" % VN, 0, NODE)
         set_knob(NODE, "proxyarp", VN, "honor_proxy_delay", 0)
     finally:
         tapsock.close()
-    softirq("NDP advertisement", lambda: len(ask6()))
+    softirq("ARP: a new asker's neighbour entry", arp_from_stranger, "asker",
+            failed=(1, False), after=(1, True),
+            outcome="answered, the asker not learnt, then learnt")
+    write_sh("/proc/sys/net/ipv4/conf/%s/arp_accept" % VN, 1, NODE)
+    softirq("ARP: a gratuitous request's sender (arp_accept 1)", garp_from_stranger, "garp",
+            failed=(0, False), after=(0, True),
+            outcome="refused, the sender not learnt, then learnt")
+    write_sh("/proc/sys/net/ipv4/conf/%s/arp_accept" % VN, 0, NODE)
+    tunnel(True)
+    try:
+        tap.result(via_tunnel() == 1, "ARP: the module answers through the collect_md "
+                   "tunnel (its asker now known)")
+        softirq("ARP: a tunnel reply's metadata", via_tunnel, "tunnel", caches=KMALLOC_CACHES,
+                outcome="unanswered (the tunnel drops a reply without), then answered")
+    finally:
+        tunnel(False)
+
+
+def softirq_ndp():
+    # Each solicitation from CPU 0, and one answered first, so that the
+    # asker is known and the route has its per-CPU copy there.
+    tap.result(len(ask6(cpu=0)) == 1, "NDP: answered from CPU 0 before")
+    softirq("NDP: the advertisement", lambda: len(ask6(cpu=0)), "advertisement")
+    softirq("NDP: the advertisement's route", lambda: len(ask6(cpu=0)), "advertisement route",
+            caches=ROUTE_CACHES)
+    softirq("NDP: a new asker's neighbour entry", ndp_from_stranger, "ndp asker")
+    softirq("NDP: a route's per-CPU copy", ndp_new_route, "route copy", caches=ROUTE_CACHES,
+            outcome="refused (no route), then answered")
+    for dev, ns in ((VN, NODE), (VL, LAN)):
+        ip("-n", ns, "link", "set", dev, "mtu", "9000")
+    try:
+        softirq("NDP: making a nonlinear solicitation linear", ndp_nonlinear, "pull",
+                outcome="to the kernel (unanswered), then answered", undumped=True)
+    finally:
+        for dev, ns in ((VN, NODE), (VL, LAN)):
+            ip("-n", ns, "link", "set", dev, "mtu", "1500")
+
+
+def softirq_sites():
+    softirq_arp()
+    softirq_ndp()
 
 
 # -- At random -------------------------------------------------------------
@@ -1012,7 +1306,7 @@ def report(required=True):
              (total, len(reached), len(REQUIRED)))
     if not required:
         return
-    for k, (fn, callee, what) in enumerate(REQUIRED):
+    for k, (fn, callee, _, what) in enumerate(REQUIRED):
         tap.result(k in reached, "site reached: %s -> %s (%s)" % (fn, callee, what))
     for fn, why in UNREACHABLE.items():
         tap.note("faults: not a site: %s: %s" % (fn, why))
@@ -1087,7 +1381,7 @@ def main():
             for entry in (VN, "all", "default"):
                 series.append(series_mode(tree, entry))
         series.append(series_rmmod())
-        if ONLY == "random":
+        if ONLY in ("random", "softirq"):
             series = []
         elif ONLY:
             series = [s for s in series if s.name == ONLY]
@@ -1096,11 +1390,12 @@ def main():
         for s in series:
             s.walk()
             reload(s.name)
-        if ONLY != "random":
+        if ONLY not in ("random", "softirq"):
             kmemleak_clean("one at a time")
-        if not ONLY:
+        if ONLY in ("", "softirq"):
             softirq_sites()
             reload("softirq")
+            kmemleak_clean("softirq")
         if ONLY in ("", "random"):
             random_phase(rng)
             reload("random")
