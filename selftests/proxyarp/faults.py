@@ -264,7 +264,7 @@ def module_loaded():
 
 def scope(attr, percent=0, times=1 << 30, verbose=2, task=False, caches=False):
     """ATTR fails only what the module asks for; PERCENT at random;
-    failslab with CACHES, only from the slab caches marked (marked())."""
+    failslab with CACHES, only from the slab caches marked (mark())."""
     if not os.path.isdir("%s/%s" % (DEBUGFS, attr)):
         return
     start = 0
@@ -874,8 +874,8 @@ def reload(what):
 # -- In softirq ------------------------------------------------------------
 
 GARP4 = "192.0.2.77"
-# "ARP: a tunnel reply's metadata": a collect_md vxlan in NODE, asked through
-# a vxlan with a fixed remote in LAN, over vn0 and vl0.
+# The tunnel of "a tunnel reply's metadata": a collect_md vxlan in NODE,
+# asked through a vxlan with a fixed remote in LAN, over vn0 and vl0.
 VX, VXL = "vx0", "vxl"
 TUN_NODE4, TUN_LAN4 = "10.20.0.254", "10.20.0.1"
 # failslab's cache-filter: the caches of a route (ip6_dst_cache), and
