@@ -40,7 +40,7 @@ SEED=${PROXYARP_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
 TOPOLOGIES=${PROXYARP_NDPPD_TOPOLOGIES:-2}
 NDPPD_PID=""
 NDPPD_TIMEOUT_MS=1500
-declare -A KIND
+declare -A KIND ANSWER
 
 setup() {
 	local ns
@@ -173,20 +173,19 @@ ndppd_stop() {
 	NDPPD_PID=""
 }
 
-# ask_all WAIT_MS: asks for every target of KIND, one at a time (ndpq
-# -F), each waiting up to WAIT_MS for its advertisement and no longer
-# once it came; prints "TARGET 1" (answered) or "TARGET 0", a line for
-# each question ndpq says it asked.
-ask_all() {
-	local targets=("${!KIND[@]}") questions=$TMPDIR/questions i=0 index what
+# ask_each T WHO WAIT_MS: asks for every target of KIND, one at a time
+# (ndpq -F), each waiting up to WAIT_MS for its advertisement and no
+# longer once it came; ANSWER[WHO TARGET] is 1 (answered) or 0 for each
+# question ndpq says it asked, and topology T's check counts them.
+ask_each() {
+	local t=$1 who=$2 targets=("${!KIND[@]}") questions=$TMPDIR/questions i=0 index what
 
 	printf '2001:db8:1::2 %s mcast\n' "${targets[@]}" >"$questions"
-	ip netns exec "$lan" "$NDPQ" -i vl0 -F "$questions" -w "$1" |
-		while read -r _ index what _; do
-			[ "$index" = "$i" ] || break
-			echo "${targets[i]} $([ "$what" = frame ] && echo 1 || echo 0)"
-			i=$((i + 1))
-		done
+	while read -r _ index what _ && [ "$index" = "$i" ]; do
+		ANSWER[$who ${targets[i]}]=$([ "$what" = frame ] && echo 1 || echo 0)
+		i=$((i + 1))
+	done < <(ip netns exec "$lan" "$NDPQ" -i vl0 -F "$questions" -w "$3")
+	check_eq "$i" "${#targets[@]}" "topology $t: every target asked, $who answering"
 }
 
 # expected KIND NDPPD MODULE: both answers are what the kind allows,
@@ -201,7 +200,6 @@ expected() {
 
 test_topology() {
 	local t=$1 target a_ndppd a_module agree=0 explained_n=0 bad=0 n=0 why=""
-	local -A by_ndppd by_module
 	local first_ns=${#NS_LIST[@]}
 
 	setup || { log_test 1 "topology $t: namespaces"; return; }
@@ -210,23 +208,18 @@ test_topology() {
 		"topology $t: every link up, with its link-local address"
 	pn "$node" vlan0 mode 0
 	ndppd_start || { log_test 1 "topology $t: ndppd started"; sed 's/^/# /' "$TMPDIR/ndppd.log"; return; }
-	while read -r target a_ndppd; do
-		by_ndppd[$target]=$a_ndppd
-	done < <(ask_all $((NDPPD_TIMEOUT_MS + 1000)))
-	check_eq "${#by_ndppd[@]}" "${#KIND[@]}" "topology $t: ndppd was asked for each target"
+	ANSWER=()
+	ask_each "$t" ndppd $((NDPPD_TIMEOUT_MS + 1000))
 	check_eq "$(kill -0 "$NDPPD_PID" 2>&1 && echo running)" running "topology $t: ndppd still running after them"
 	ndppd_stop
 	[ -z "${NDPPD_VERBOSE:-}" ] || sed 's/^/# ndppd: /' "$TMPDIR/ndppd.log" | grep -v 'reading routes' | head -80
 	[ -z "${NDPPD_VERBOSE:-}" ] || ip netns exec "$node" cat /proc/net/ipv6_route | sed 's/^/# /'
 	ip -n "$node" -6 neigh flush dev vlan0
 	pn "$node" vlan0 mode 1
-	while read -r target a_module; do
-		by_module[$target]=$a_module
-	done < <(ask_all 1500)
-	check_eq "${#by_module[@]}" "${#KIND[@]}" "topology $t: the module was asked for each target"
+	ask_each "$t" module 1500
 	for target in "${!KIND[@]}"; do
-		a_ndppd=${by_ndppd[$target]:-}
-		a_module=${by_module[$target]:-}
+		a_ndppd=${ANSWER[ndppd $target]:-}
+		a_module=${ANSWER[module $target]:-}
 		n=$((n + 1))
 		if ! expected "${KIND[$target]}" "$a_ndppd" "$a_module"; then
 			why+=" $target (${KIND[$target]}): ndppd ${a_ndppd:-?}, module ${a_module:-?};"
