@@ -1,0 +1,159 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The kernel's own defences on the neighbour path, kept at mode 1: what
+# arp_process() and ndisc_rcv() drop before they answer or learn, the
+# module must not answer or learn from either.
+#
+#  lan                      node
+# +------------------+    +-------------------------------------------+
+# | vl0 192.0.2.2/24 |----| vlan0 192.0.2.1/24, 2001:db8:1::1/64       |
+# |  2001:db8:1::2   |    | d0 (dummy) 10.7.0.0/16, 2001:db8:7::/64     |
+# +------------------+    +-------------------------------------------+
+#
+# drop_gratuitous_arp: arp_process() drops a request whose sender is its
+# target before it learns anything, so a LAN host cannot rewrite the
+# node's entry for another host with a gratuitous request.
+#
+# suppress_frag_ndisc (RFC 6980): ndisc_rcv() drops a fragmented
+# solicitation.  Once conntrack is in use in the namespace, nf_defrag_ipv6
+# reassembles fragments before the module's hook, which then sees a
+# whole solicitation, marked IP6SKB_FRAGMENTED.
+
+source "$(dirname "$0")/lib.sh"
+
+node="" lan=""
+
+VICTIM=192.0.2.5
+GOOD_MAC=02:00:00:00:05:05
+EVIL_MAC=02:66:66:66:66:66
+NODE6=2001:db8:1::1
+LAN6=2001:db8:1::2
+FAR6=2001:db8:7::5
+
+setup() {
+	local ns
+
+	setup_ns node lan || return 1
+	for ns in "$node" "$lan"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0
+	done
+	link_pair "$node" "$lan" || return 1
+	ip -n "$node" addr add 192.0.2.1/24 dev vlan0
+	ip -n "$lan" addr add 192.0.2.2/24 dev vl0
+	ip -n "$node" addr add "$NODE6/64" dev vlan0 nodad
+	ip -n "$lan" addr add "$LAN6/64" dev vl0 nodad
+	add_dummy "$node" d0 10.7.0.0/16 || return 1
+	ip -n "$node" -6 route add 2001:db8:7::/64 dev d0
+	ipv6 "$node" all forwarding 1
+	pa "$node" vlan0 mode 1
+	pn "$node" vlan0 mode 1
+}
+
+# neigh_mac: the MAC of the node's entry for VICTIM.
+neigh_mac() {
+	ip -n "$node" neigh show "$VICTIM" dev vlan0 |
+		sed -n 's/.* lladdr \([0-9a-f:]*\).*/\1/p'
+}
+
+# garp_attack: a LAN host sends a gratuitous request for VICTIM from
+# EVIL_MAC, then, from the same CPU, a request for the node's own
+# address: its reply shows the node has processed the attack (one
+# backlog, in order).  Prints arpq's summary and the probe's answer.
+garp_attack() {
+	local out
+
+	ip -n "$node" neigh replace "$VICTIM" lladdr "$GOOD_MAC" dev vlan0 nud stale
+	out=$(ip netns exec "$lan" taskset -c 0 "$ARPQ" -i vl0 -S "$EVIL_MAC" -w 2000 \
+		-F <(printf '%s %s\n192.0.2.9 192.0.2.1\n' "$VICTIM" "$VICTIM"))
+	echo "$(grep '^sent' <<<"$out") probe=$(grep -c '^reply 192.0.2.1 ' <<<"$out")"
+}
+
+# garp_case WHAT ALL DEV MODE WANT: drop_gratuitous_arp ALL ("all") and
+# DEV (vlan0), arp mode MODE; the entry must then hold WANT.
+garp_case() {
+	local what=$1 all=$2 dev=$3 mode=$4 want=$5 sent
+
+	ipv4 "$node" all drop_gratuitous_arp "$all"
+	ipv4 "$node" vlan0 drop_gratuitous_arp "$dev"
+	pa "$node" vlan0 mode "$mode"
+	trace_start || return
+	sent=$(garp_attack)
+	check_eq "$sent" "sent 2 replies 1 probe=1" \
+		"$what: the attack and the probe reached the node"
+	# With the knob, the kernel drops it before its route lookup: so
+	# does the module's decision, reason garp.
+	if [ "$mode" != 0 ] && [ "$all$dev" = 00 ]; then
+		check_match "$(trace_lines)" "sip=$VICTIM tip=$VICTIM " \
+			"$what: the hook saw the gratuitous request"
+	elif [ "$mode" != 0 ]; then
+		check_match "$(trace_lines)" "sip=$VICTIM tip=$VICTIM .* reason=garp " \
+			"$what: the hook saw the gratuitous request, reason garp"
+	fi
+	check_eq "$(neigh_mac)" "$want" "$what: the node's entry for $VICTIM"
+}
+
+test_drop_gratuitous_arp() {
+	garp_case "no knob, mode 1 (the attack works)" 0 0 1 "$EVIL_MAC"
+	garp_case "drop_gratuitous_arp, mode 0 (the kernel)" 0 1 0 "$GOOD_MAC"
+	garp_case "drop_gratuitous_arp, mode 1" 0 1 1 "$GOOD_MAC"
+	garp_case "drop_gratuitous_arp in all, mode 1" 1 0 1 "$GOOD_MAC"
+	garp_case "drop_gratuitous_arp, mode 2" 0 1 2 "$GOOD_MAC"
+	ipv4 "$node" all drop_gratuitous_arp 0
+	ipv4 "$node" vlan0 drop_gratuitous_arp 0
+	pa "$node" vlan0 mode 1
+}
+
+# frag_ask [NDPQ OPTIONS]: ask FAR6 from the LAN; the answering MACs.
+frag_ask() {
+	ASK_WAIT_MS=1000 ask6 "$lan" vl0 "$LAN6" "$FAR6" "$@" |
+		sed -n 's/.* tllao=\([0-9a-f:]*\) .*/\1/p' | xargs
+}
+
+test_fragmented_ns() {
+	local mac out
+
+	mac=$(mac_of "$node" vlan0)
+	check_eq "$(frag_ask)" "$mac" "a whole solicitation for a routed target: answered"
+	trace_start || return
+	check_eq "$(frag_ask --frag 16)" "" \
+		"the same in two fragments, no conntrack: not answered"
+	check_eq "$(trace_lines6 | grep -c "target=$FAR6 ")" 0 \
+		"no conntrack: the hook saw no solicitation (fragments are not read)"
+
+	# One ct rule makes nf_defrag_ipv6 reassemble in the namespace.
+	ip netns exec "$node" nft -f - <<-EOF
+	table inet defences {
+		chain pre {
+			type filter hook prerouting priority 0;
+			ct state new counter
+		}
+	}
+	EOF
+	out=$(ip netns exec "$node" nft list chain inet defences pre)
+	check_match "$out" "ct state new" "conntrack in use in the node's namespace"
+
+	trace_start || return
+	check_eq "$(frag_ask --frag 16)" "" \
+		"two fragments, reassembled by conntrack: not answered"
+	check_match "$(trace6_of "$FAR6")" "verdict=ignore reason=invalid" \
+		"the hook saw the reassembled solicitation and refused it"
+
+	ipv6 "$node" vlan0 suppress_frag_ndisc 0
+	check_eq "$(frag_ask --frag 16)" "$mac" \
+		"suppress_frag_ndisc 0: the kernel would take it, answered"
+	ipv6 "$node" vlan0 suppress_frag_ndisc 1
+	check_eq "$(frag_ask)" "$mac" "a whole solicitation still answered"
+}
+
+require_root
+require_cmd ip nft taskset python3
+trap cleanup EXIT
+module_load || exit "$ksft_fail"
+setup || exit "$ksft_fail"
+
+test_drop_gratuitous_arp
+test_fragmented_ns
+
+finish
