@@ -315,6 +315,15 @@ static enum proxyarp_reason proxyarp_knobs(const struct proxyarp_conf *conf,
 	return PROXYARP_REASON_PROXIED;
 }
 
+/* arp_process(): drop_gratuitous_arp, before it routes or learns. */
+static bool proxyarp_garp_dropped(struct in_device *in_dev,
+				  struct proxyarp_decision *d)
+{
+	d->garp_dropped = d->sip == d->tip &&
+			  IN_DEV_ORCONF(in_dev, DROP_GRATUITOUS_ARP);
+	return d->garp_dropped;
+}
+
 /**
  * proxyarp_decide - decide whether to answer an ARP request by proxy
  * @skb: the request, as NF_ARP_IN sees it
@@ -335,6 +344,9 @@ void proxyarp_decide(struct sk_buff *skb, struct in_device *in_dev,
 	else if (ipv4_is_multicast(d->tip) ||
 		 (!IN_DEV_ROUTE_LOCALNET(in_dev) && ipv4_is_loopback(d->tip)))
 		reason = PROXYARP_REASON_MARTIAN_TARGET;
+	/* And, with drop_gratuitous_arp, gratuitous ones, unlearnt. */
+	else if (proxyarp_garp_dropped(in_dev, d))
+		reason = PROXYARP_REASON_GARP;
 	else
 		reason = proxyarp_route(skb, in_dev, d);
 
@@ -359,8 +371,9 @@ void proxyarp_decide(struct sk_buff *skb, struct in_device *in_dev,
  * @d: the request, after proxyarp_decide(), refused
  *
  * A local target is the kernel's to answer (arp_ignore, arp_filter), and
- * so is a DAD probe; a martian target is the kernel's to drop, with no
- * neighbour update.  Anything else the kernel would proxy or leave,
+ * so is a DAD probe; a martian target, and a gratuitous request under
+ * drop_gratuitous_arp, are the kernel's to drop, with no neighbour
+ * update.  Anything else the kernel would proxy or leave,
  * after learning the asker: the hook does that part itself
  * (proxyarp_note_asker()) and consumes the request.
  */
@@ -368,5 +381,6 @@ bool proxyarp_kernel_has_work(const struct proxyarp_decision *d)
 {
 	return d->reason == PROXYARP_REASON_LOCAL ||
 	       d->reason == PROXYARP_REASON_DAD ||
-	       d->reason == PROXYARP_REASON_MARTIAN_TARGET;
+	       d->reason == PROXYARP_REASON_MARTIAN_TARGET ||
+	       d->garp_dropped;
 }

@@ -7,8 +7,9 @@
  * it refuses is consumed as well, after the asker is learnt as
  * arp_process() would: the kernel's own proxy_arp cannot answer it, and
  * the kernel does not route it a second time.  What arp_process() has
- * its own business with (a local target, a DAD probe, a martian target)
- * goes on to it untouched.  mode 2 (audit): decide and trace only.
+ * its own business with (a local target, a DAD probe, a martian target,
+ * a gratuitous request it drops unread under drop_gratuitous_arp) goes
+ * on to it untouched.  mode 2 (audit): decide and trace only.
  * The hook is registered in a namespace only once something there asks
  * for the module (proxyarp_hooks_want(), family.c).
  */

@@ -15,11 +15,14 @@
  * mode 2 (audit): decide and trace only.
  *
  * Validation is the kernel's, in its order: icmpv6_rcv() (checksum),
- * ndisc_rcv() (hop limit 255, code 0) and ndisc_recv_ns() (length, a
+ * ndisc_rcv() (hop limit 255, code 0, no fragments while
+ * suppress_frag_ndisc is on, RFC 6980) and ndisc_recv_ns() (length, a
  * multicast target, DAD to a solicited-node group, options, the source
  * link-layer option's length, none from ::), RFC 4861 7.1.1.  Only a
  * solicitation directly in the IPv6 header is read: one behind
- * extension headers goes to the kernel untouched.
+ * extension headers goes to the kernel untouched.  That includes one
+ * that came in fragments, unless conntrack's defragmenter (priority
+ * -400) reassembled it; it then carries IP6SKB_FRAGMENTED.
  */
 
 #include <linux/icmpv6.h>
@@ -95,12 +98,21 @@ static u8 proxyarp_ndp_options(const u8 *opt, unsigned int len,
 	return PROXYARP_NDP_VALID;
 }
 
+/* ndisc_suppress_frag_ndisc(), net/ipv6/ndisc.c */
+static bool proxyarp_ndp_frag_refused(const struct sk_buff *skb,
+				      const struct inet6_dev *idev)
+{
+	return (IP6CB(skb)->flags & IP6SKB_FRAGMENTED) &&
+	       READ_ONCE(idev->cnf.suppress_frag_ndisc);
+}
+
 /*
  * Read the solicitation into @d and validate it; d->reason is
  * PROXYARP_NDP_VALID or the refusal.  False when the message cannot be
  * read (no memory to make it linear): it then goes to the kernel.
  */
 static bool proxyarp_ndp_parse(struct sk_buff *skb,
+			       const struct inet6_dev *idev,
 			       struct proxyarp_ndp_decision *d)
 {
 	unsigned int off = skb_network_offset(skb) + sizeof(struct ipv6hdr);
@@ -122,6 +134,8 @@ static bool proxyarp_ndp_parse(struct sk_buff *skb,
 	    msg->icmph.icmp6_code || len < sizeof(*msg))
 		return true;
 	d->target = msg->target;
+	if (proxyarp_ndp_frag_refused(skb, idev))
+		return true;
 	if (ipv6_addr_is_multicast(&d->target)) {
 		d->reason = PROXYARP_REASON_MARTIAN_TARGET;
 		return true;
@@ -158,7 +172,7 @@ static unsigned int proxyarp_ndp_in(void *priv, struct sk_buff *skb,
 
 	d.dev = dev;
 	d.mode = mode;
-	if (!proxyarp_ndp_parse(skb, &d))
+	if (!proxyarp_ndp_parse(skb, idev, &d))
 		return NF_ACCEPT;
 	if (d.reason == PROXYARP_NDP_VALID)
 		proxyarp_ndp_decide(skb, idev, &fd->conf, &d);

@@ -157,6 +157,7 @@ struct proxyarp_decision {
 	/* decision.c's own */
 	u8 entry;			/* enum proxyarp_entry */
 	bool pvlan;			/* a nexthop back out by proxy_arp_pvlan */
+	bool garp_dropped;		/* by drop_gratuitous_arp */
 };
 
 /* main.c */
