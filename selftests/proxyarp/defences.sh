@@ -147,13 +147,74 @@ test_fragmented_ns() {
 	check_eq "$(frag_ask)" "$mac" "a whole solicitation still answered"
 }
 
+# fwd_counts: the node's packets forwarded, and refused by ip6_forward()
+# (InAddrErrors), from its /proc/net/snmp6.
+fwd_counts() {
+	ip netns exec "$node" cat /proc/net/snmp6 | awk '
+		$1 == "Ip6OutForwDatagrams" { f = $2 }
+		$1 == "Ip6InAddrErrors" { e = $2 }
+		END { print f, e }'
+}
+
+# shellcheck disable=SC2317 # called through busywait
+counts_moved() {
+	[ "$(fwd_counts)" != "$1" ]
+}
+
+# kernel_forwards: 1 when the node forwards a packet from the LAN to
+# FAR6, 0 when ip6_forward() refuses it.
+kernel_forwards() {
+	local before fwd
+
+	before=$(fwd_counts)
+	ip netns exec "$lan" ping -6 -c 1 -W 1 "$FAR6" >/dev/null 2>&1
+	if ! busywait 5000 counts_moved "$before"; then
+		echo "no packet (counts: $before)"
+		return
+	fi
+	read -r fwd _ <<<"$(fwd_counts)"
+	[ "$fwd" != "${before%% *}" ] && echo 1 || echo 0
+}
+
+# forwarding_case ALL DEV [FORCE]: the module answers FAR6 where the
+# kernel forwards to it, and only there.
+forwarding_case() {
+	local all=$1 dev=$2 force=${3:-} what want got
+
+	what="all.forwarding $all, vlan0's $dev${force:+, force_forwarding $force}"
+	ipv6 "$node" all forwarding "$all"
+	ipv6 "$node" vlan0 forwarding "$dev"
+	[ -z "$force" ] || ipv6 "$node" vlan0 force_forwarding "$force"
+	want=$(kernel_forwards)
+	got=$([ -n "$(frag_ask)" ] && echo 1 || echo 0)
+	check_eq "$got" "$want" "$what: answered (1) as the kernel forwards (1)"
+	[ -z "$force" ] || ipv6 "$node" vlan0 force_forwarding 0
+}
+
+# ip6_forward() decides on all.forwarding (and, from 6.17, the receiving
+# device's force_forwarding), not on the device's forwarding.
+test_ndp_forwarding() {
+	ip -n "$lan" -6 route add 2001:db8:7::/64 via "$NODE6"
+	forwarding_case 1 1
+	forwarding_case 0 1
+	forwarding_case 1 0
+	forwarding_case 0 0
+	if ip netns exec "$node" test -e /proc/sys/net/ipv6/conf/vlan0/force_forwarding; then
+		forwarding_case 0 0 1
+	else
+		log_skip "no force_forwarding in this kernel"
+	fi
+	ipv6 "$node" all forwarding 1
+}
+
 require_root
-require_cmd ip nft taskset python3
+require_cmd ip nft taskset python3 ping
 trap cleanup EXIT
 module_load || exit "$ksft_fail"
 setup || exit "$ksft_fail"
 
 test_drop_gratuitous_arp
 test_fragmented_ns
+test_ndp_forwarding
 
 finish
