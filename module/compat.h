@@ -54,6 +54,16 @@ compat_register_net_sysctl(struct net *net, const char *path,
  * type.  Before, kmalloc() and kzalloc() with sizeof; the GFP flags are
  * always given here.
  */
+/*
+ * 6.17 added a device's force_forwarding: ip6_forward() forwards what
+ * arrives on it whatever all.forwarding says.
+ */
+#ifdef COMPAT_HAVE_FORCE_FORWARDING
+#define compat_ip6_force_forwarding(idev) READ_ONCE((idev)->cnf.force_forwarding)
+#else
+#define compat_ip6_force_forwarding(idev) 0
+#endif
+
 #ifndef COMPAT_HAVE_KMALLOC_OBJ
 #define kmalloc_obj(obj, gfp) kmalloc(sizeof(obj), gfp)
 #define kzalloc_obj(obj, gfp) kzalloc(sizeof(obj), gfp)

@@ -79,6 +79,19 @@ static void proxyarp_ndp_note_route(struct proxyarp_ndp_decision *d,
 }
 
 /*
+ * ip6_forward(): all.forwarding, or the receiving device's
+ * force_forwarding; not the device's forwarding, which only ndisc's own
+ * proxy (an explicit entry) and the host's router role read.
+ */
+static bool proxyarp_ndp_forwards(const struct inet6_dev *idev)
+{
+	const struct net *net = dev_net(idev->dev);
+
+	return READ_ONCE(net->ipv6.devconf_all->forwarding) ||
+	       compat_ip6_force_forwarding(idev);
+}
+
+/*
  * What the route found says, in ip6_pol_route()'s and ip6_forward()'s
  * terms.  No route is the table's null entry; a reject route (unreachable,
  * prohibit, blackhole, throw to nothing) carries an error.
@@ -96,7 +109,7 @@ proxyarp_ndp_route_reason(struct inet6_dev *idev, const struct rt6_info *rt)
 	    (from && (from->fib6_type == RTN_LOCAL ||
 		      from->fib6_type == RTN_ANYCAST)))
 		return PROXYARP_REASON_LOCAL;
-	if (!READ_ONCE(idev->cnf.forwarding))
+	if (!proxyarp_ndp_forwards(idev))
 		return PROXYARP_REASON_FORWARDING_OFF;
 	if (!from || from->fib6_type != RTN_UNICAST)
 		return PROXYARP_REASON_NOT_UNICAST;

@@ -47,7 +47,9 @@ enum proxyarp_reason {
 	PROXYARP_REASON_NO_ROUTE = 8,
 	/* ignore: the route is not unicast (unreachable, blackhole, ...) */
 	PROXYARP_REASON_NOT_UNICAST = 9,
-	/* ignore: forwarding is off on the receiving device */
+	/* ignore: the kernel would not forward to the target (ARP: the
+	 * receiving device's forwarding; NDP: ip6_forward()'s test)
+	 */
 	PROXYARP_REASON_FORWARDING_OFF = 10,
 	/* ignore: the route leaves through the receiving device */
 	PROXYARP_REASON_SAME_DEVICE = 11,
@@ -59,7 +61,9 @@ enum proxyarp_reason {
 	PROXYARP_REASON_SHORT_PREFIX = 14,
 	/* ignore: the device is over max_rate replies per second */
 	PROXYARP_REASON_RATE_LIMITED = 15,
-	/* ignore (NDP): the solicitation fails RFC 4861 7.1.1 validation */
+	/* ignore (NDP): the solicitation fails RFC 4861 7.1.1 validation,
+	 * or came in fragments under suppress_frag_ndisc (RFC 6980)
+	 */
 	PROXYARP_REASON_INVALID = 16,
 	/* ignore (NDP): a multicast solicitation without the sender's
 	 * link-layer address, from a sender with no neighbour entry
