@@ -207,14 +207,54 @@ test_ndp_forwarding() {
 	ipv6 "$node" all forwarding 1
 }
 
+CLOCK_KO=${PROXYARP_CLOCK_KO:-$(dirname "$(dirname "$PROXYARP_KO")")/stall/proxyarp_clock.ko}
+CLOCK=/sys/module/proxyarp_clock/parameters
+
+now_ms() {
+	date +%s%3N
+}
+
+# The storm guard reads ktime_get_mono_fast_ns(), which is not ordered
+# across CPUs: a reading older than the bucket's stamp must add nothing
+# (unsigned, it wrapped to a full burst).  proxyarp_clock steps one of
+# the guard's readings back by 10 s; over both batches the guard may
+# answer no more than its burst and max_rate for the time they took.
+test_guard_clock() {
+	local t0 sent1 r1 sent2 r2 ms want
+
+	if ! insmod "$CLOCK_KO"; then
+		log_test 1 "proxyarp_clock loads ($CLOCK_KO)"
+		return
+	fi
+	pa "$node" vlan0 max_burst 5
+	pa "$node" vlan0 max_rate 1
+	t0=$(now_ms)
+	read -r sent1 r1 _ <<<"$(tally "$lan" vl0 -s 192.0.2.2 -w 300 \
+		-f <(yes 10.7.1.1 | head -n 10))"
+	check_eq "$sent1 $((r1 >= 5 && r1 <= 6))" "10 1" \
+		"max_burst 5, max_rate 1: the burst answered, then refused ($r1 of 10)"
+	echo 1 >"$CLOCK/armed"
+	read -r sent2 r2 _ <<<"$(tally "$lan" vl0 -s 192.0.2.2 -w 300 \
+		-f <(yes 10.7.1.1 | head -n 10))"
+	ms=$(($(now_ms) - t0))
+	check_eq "$sent2 $(cat "$CLOCK/stepped")" "10 1" \
+		"a second batch, one of the guard's clock readings 10 s back"
+	want=$((5 + 1 + ms / 1000))
+	check_eq "$((r1 + r2 <= want))" 1 \
+		"a clock step back refills nothing: $r1 + $r2 answered in $ms ms, at most $want"
+	pa "$node" vlan0 max_rate 0
+	rmmod proxyarp_clock
+}
+
 require_root
 require_cmd ip nft taskset python3 ping
-trap cleanup EXIT
+trap 'cleanup; rmmod proxyarp_clock 2>/dev/null' EXIT
 module_load || exit "$ksft_fail"
 setup || exit "$ksft_fail"
 
 test_drop_gratuitous_arp
 test_fragmented_ns
 test_ndp_forwarding
+test_guard_clock
 
 finish
