@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/sysctl.h>
 #include <linux/timer.h>
+#include <net/if_inet6.h>
 #include <net/neighbour.h>
 #include <net/net_namespace.h>
 
@@ -58,11 +59,14 @@ compat_register_net_sysctl(struct net *net, const char *path,
  * 6.17 added a device's force_forwarding: ip6_forward() forwards what
  * arrives on it whatever all.forwarding says.
  */
+static inline bool compat_ip6_force_forwarding(const struct inet6_dev *idev)
+{
 #ifdef COMPAT_HAVE_FORCE_FORWARDING
-#define compat_ip6_force_forwarding(idev) READ_ONCE((idev)->cnf.force_forwarding)
+	return READ_ONCE(idev->cnf.force_forwarding);
 #else
-#define compat_ip6_force_forwarding(idev) 0
+	return false;
 #endif
+}
 
 #ifndef COMPAT_HAVE_KMALLOC_OBJ
 #define kmalloc_obj(obj, gfp) kmalloc(sizeof(obj), gfp)

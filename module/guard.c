@@ -63,8 +63,16 @@ bool proxyarp_guard_allow(struct proxyarp_fdev *fd,
 
 	spin_lock(&g->lock);
 	now = ktime_get_mono_fast_ns();
-	g->credit = min(g->credit + (now - g->stamp), cap);
-	g->stamp = now;
+	/*
+	 * The fast clock is not ordered across CPUs: a reading behind the
+	 * stamp, taken by another CPU, adds nothing and keeps the stamp.
+	 */
+	if (now > g->stamp) {
+		g->credit = min(g->credit + (now - g->stamp), cap);
+		g->stamp = now;
+	} else {
+		g->credit = min(g->credit, cap);
+	}
 	ok = g->credit >= cost;
 	if (ok)
 		g->credit -= cost;
