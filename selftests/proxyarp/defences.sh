@@ -22,7 +22,7 @@
 
 source "$(dirname "$0")/lib.sh"
 
-node="" lan=""
+node="" lan="" bt_pid="" BT_OUT=""
 
 VICTIM=192.0.2.5
 GOOD_MAC=02:00:00:00:05:05
@@ -246,9 +246,69 @@ test_guard_clock() {
 	rmmod proxyarp_clock
 }
 
+# The in-place reply (hook.c) reuses the request's buffer: what the
+# request carried in from the receive path must not go out with the
+# reply, as a new buffer from arp_create() would not carry it.  RPS on
+# vlan0 hashes the request; the asker's packet socket leaves its CPU in
+# sender_cpu (napi_id's union).  bpftrace prints both buffers' fields
+# at the hook and at arp_xmit().
+bt_meta() {
+	# shellcheck disable=SC2016 # bpftrace's own syntax
+	bpftrace -B line -e '
+		kprobe:proxyarp_arp_in {
+			$s = (struct sk_buff *)arg1;
+			if ($s->dev->name == "vlan0") {
+				printf("req hash=%u qm=%u napi=%u\n", $s->hash,
+				       $s->queue_mapping, $s->napi_id);
+			}
+		}
+		kprobe:arp_xmit {
+			$s = (struct sk_buff *)arg0;
+			if ($s->dev->name == "vlan0" &&
+			    *(uint16 *)($s->data + 20) == 0x0200) {
+				printf("rep hash=%u qm=%u napi=%u\n", $s->hash,
+				       $s->queue_mapping, $s->napi_id);
+			}
+		}' >"$BT_OUT" 2>&1 &
+	bt_pid=$!
+	busywait "$BPFTRACE_WAIT_MS" grep -q Attaching "$BT_OUT"
+}
+
+# shellcheck disable=SC2317 # called through busywait
+bt_has() {
+	grep -q "^$1 " "$BT_OUT"
+}
+
+test_inplace_metadata() {
+	local mac req rep
+
+	pa "$node" vlan0 mode 1
+	ip netns exec "$node" sh -c 'echo 3 >/sys/class/net/vlan0/queues/rx-0/rps_cpus'
+	BT_OUT=$(mktemp)
+	if ! bt_meta; then
+		sed 's/^/# /' "$BT_OUT"
+		log_test 1 "bpftrace attaches to the hook and arp_xmit()"
+		return
+	fi
+	mac=$(mac_of "$node" vlan0)
+	check_eq "$(ASK_WAIT_MS=1000 answer "$lan" vl0 192.0.2.2 10.7.1.1)" "$mac" \
+		"a routed target: answered"
+	busywait 20000 bt_has rep
+	bpftrace_stop "$bt_pid"
+	bt_pid=""
+	req=$(grep -m1 '^req ' "$BT_OUT")
+	rep=$(grep -m1 '^rep ' "$BT_OUT")
+	check_match "$req" 'hash=[1-9][0-9]* .*napi=[1-9]' \
+		"the request came in hashed and with the sender's CPU ($req)"
+	check_eq "$rep" "rep hash=0 qm=0 napi=0" \
+		"the reply in its buffer carries none of it, as arp_create()'s"
+	rm -f "$BT_OUT"
+	ip netns exec "$node" sh -c 'echo 0 >/sys/class/net/vlan0/queues/rx-0/rps_cpus'
+}
+
 require_root
-require_cmd ip nft taskset python3 ping
-trap 'cleanup; rmmod proxyarp_clock 2>/dev/null' EXIT
+require_cmd ip nft taskset python3 ping bpftrace
+trap 'cleanup; [ -z "$bt_pid" ] || kill "$bt_pid"; rmmod proxyarp_clock 2>/dev/null' EXIT
 module_load || exit "$ksft_fail"
 setup || exit "$ksft_fail"
 
@@ -256,5 +316,6 @@ test_drop_gratuitous_arp
 test_fragmented_ns
 test_ndp_forwarding
 test_guard_clock
+test_inplace_metadata
 
 finish
