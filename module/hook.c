@@ -69,11 +69,29 @@ static bool proxyarp_parse(const struct sk_buff *skb,
 }
 
 /*
+ * What the receive path left in the request that a new buffer would not
+ * carry: its flow hash, recorded receive queue (which would pick the
+ * transmit queue), napi_id (sender_cpu, in the same union) and hardware
+ * receive timestamp.  skb_scrub_packet() takes the rest.
+ */
+static void proxyarp_reply_scrub(struct sk_buff *skb)
+{
+	skb_scrub_packet(skb, true);
+	skb_clear_hash(skb);
+	skb_set_queue_mapping(skb, 0);
+#if defined(CONFIG_NET_RX_BUSY_POLL) || defined(CONFIG_XPS)
+	skb->napi_id = 0;
+#endif
+	skb_hwtstamps(skb)->hwtstamp = 0;
+}
+
+/*
  * The request becomes its own reply when no one else can see its buffer
  * (not shared, not cloned by a packet tap, linear, no tunnel metadata to
- * carry back): the skb is reset to what arp_create() would have given,
- * so NF_ARP_OUT, qdiscs and the driver see the same packet, without an
- * allocation for the reply and a free for the request.
+ * carry back, room for the device's headers): the skb is reset to what
+ * arp_create() would have given, so NF_ARP_OUT, qdiscs and the driver
+ * see the same packet, without an allocation for the reply and a free
+ * for the request.
  */
 static bool proxyarp_reply_in_place(struct sk_buff *skb,
 				    struct net_device *dev, __be32 sip,
@@ -85,13 +103,14 @@ static bool proxyarp_reply_in_place(struct sk_buff *skb,
 	if (skb_shared(skb) || skb_cloned(skb) || skb_is_nonlinear(skb) ||
 	    skb_metadata_dst(skb) || skb_network_offset(skb) ||
 	    skb->len < sizeof(*arp) ||
-	    skb_headroom(skb) < LL_RESERVED_SPACE(dev))
+	    skb_headroom(skb) < LL_RESERVED_SPACE(dev) ||
+	    skb_tailroom(skb) + skb->len - sizeof(*arp) < dev->needed_tailroom)
 		return false;
 
 	/* @sha may live in skb->cb (the delay queue's): copy it first. */
 	ether_addr_copy(asker, sha);
 	skb_orphan(skb);
-	skb_scrub_packet(skb, true);
+	proxyarp_reply_scrub(skb);
 	__vlan_hwaccel_clear_tag(skb);
 	memset(skb->cb, 0, sizeof(skb->cb));
 	skb->priority = 0;
