@@ -51,6 +51,13 @@ setup() {
 	pn "$node" vlan0 mode 1
 }
 
+# trace_on: trace_start, or a failed check saying why not.
+trace_on() {
+	trace_start && return 0
+	log_test 1 "the decision tracepoints can be enabled"
+	return 1
+}
+
 # neigh_mac: the MAC of the node's entry for VICTIM.
 neigh_mac() {
 	ip -n "$node" neigh show "$VICTIM" dev vlan0 |
@@ -78,7 +85,7 @@ garp_case() {
 	ipv4 "$node" all drop_gratuitous_arp "$all"
 	ipv4 "$node" vlan0 drop_gratuitous_arp "$dev"
 	pa "$node" vlan0 mode "$mode"
-	trace_start || return
+	trace_on || return
 	sent=$(garp_attack)
 	check_eq "$sent" "sent 2 replies 1 probe=1" \
 		"$what: the attack and the probe reached the node"
@@ -116,7 +123,7 @@ test_fragmented_ns() {
 
 	mac=$(mac_of "$node" vlan0)
 	check_eq "$(frag_ask)" "$mac" "a whole solicitation for a routed target: answered"
-	trace_start || return
+	trace_on || return
 	check_eq "$(frag_ask --frag 16)" "" \
 		"the same in two fragments, no conntrack: not answered"
 	check_eq "$(trace_lines6 | grep -c "target=$FAR6 ")" 0 \
@@ -134,7 +141,7 @@ test_fragmented_ns() {
 	out=$(ip netns exec "$node" nft list chain inet defences pre)
 	check_match "$out" "ct state new" "conntrack in use in the node's namespace"
 
-	trace_start || return
+	trace_on || return
 	check_eq "$(frag_ask --frag 16)" "" \
 		"two fragments, reassembled by conntrack: not answered"
 	check_match "$(trace6_of "$FAR6")" "verdict=ignore reason=invalid" \
@@ -145,6 +152,7 @@ test_fragmented_ns() {
 		"suppress_frag_ndisc 0: the kernel would take it, answered"
 	ipv6 "$node" vlan0 suppress_frag_ndisc 1
 	check_eq "$(frag_ask)" "$mac" "a whole solicitation still answered"
+	ip netns exec "$node" nft delete table inet defences
 }
 
 # fwd_counts: the node's packets forwarded, and refused by ip6_forward()
@@ -164,7 +172,7 @@ counts_moved() {
 # kernel_forwards: 1 when the node forwards a packet from the LAN to
 # FAR6, 0 when ip6_forward() refuses it.
 kernel_forwards() {
-	local before fwd
+	local before fwd err
 
 	before=$(fwd_counts)
 	ip netns exec "$lan" ping -6 -c 1 -W 1 "$FAR6" >/dev/null 2>&1
@@ -172,38 +180,76 @@ kernel_forwards() {
 		echo "no packet (counts: $before)"
 		return
 	fi
-	read -r fwd _ <<<"$(fwd_counts)"
-	[ "$fwd" != "${before%% *}" ] && echo 1 || echo 0
+	read -r fwd err <<<"$(fwd_counts)"
+	if [ "$fwd" != "${before%% *}" ]; then
+		echo 1
+	elif [ "$err" != "${before##* }" ]; then
+		echo 0
+	else
+		echo "neither counter moved (counts: $before, then $fwd $err)"
+	fi
 }
 
-# forwarding_case ALL DEV [FORCE]: the module answers FAR6 where the
-# kernel forwards to it, and only there.
+# forwarding_case WANT ALL DEV [FORCE]: the kernel forwards to FAR6 as
+# WANT says (1 or 0), and the module answers FAR6 where it does, and
+# only there.
 forwarding_case() {
-	local all=$1 dev=$2 force=${3:-} what want got
+	local want=$1 all=$2 dev=$3 force=${4:-} what fwd got
 
 	what="all.forwarding $all, vlan0's $dev${force:+, force_forwarding $force}"
 	ipv6 "$node" all forwarding "$all"
 	ipv6 "$node" vlan0 forwarding "$dev"
 	[ -z "$force" ] || ipv6 "$node" vlan0 force_forwarding "$force"
-	want=$(kernel_forwards)
+	fwd=$(kernel_forwards)
+	check_eq "$fwd" "$want" "$what: the kernel forwards (1) or refuses (0)"
 	got=$([ -n "$(frag_ask)" ] && echo 1 || echo 0)
-	check_eq "$got" "$want" "$what: answered (1) as the kernel forwards (1)"
+	check_eq "$got" "$fwd" "$what: answered (1) as the kernel forwards"
 	[ -z "$force" ] || ipv6 "$node" vlan0 force_forwarding 0
+}
+
+# An explicit entry answers with the device's forwarding, as
+# ndisc_recv_ns() reads it (proxy_ndp on: the kernel's own answer
+# shows the entry is good), whatever all.forwarding says.
+entry_forwarding_case() {
+	local entry=2001:db8:9::9 mac
+
+	mac=$(mac_of "$node" vlan0)
+	ip -n "$node" -6 neigh add proxy "$entry" dev vlan0
+	ipv6 "$node" all forwarding 0
+	ipv6 "$node" vlan0 forwarding 1
+	ipv6 "$node" vlan0 proxy_ndp 1
+	ip netns exec "$node" sh -c 'echo 0 >/proc/sys/net/ipv6/neigh/vlan0/proxy_delay'
+	pn "$node" vlan0 mode 0
+	check_eq "$(ASK_WAIT_MS=1500 ask6 "$lan" vl0 "$LAN6" "$entry" |
+		sed -n 's/.* tllao=\([0-9a-f:]*\) .*/\1/p')" "$mac" \
+		"an entry, all.forwarding 0, vlan0's 1: the kernel answers (proxy_ndp)"
+	# The mode is the module's proxy switch, as for ARP, where the
+	# kernel answers an entry whatever proxy_arp says: an entry
+	# answers at mode 1 without proxy_ndp (a documented difference).
+	ipv6 "$node" vlan0 proxy_ndp 0
+	pn "$node" vlan0 mode 1
+	trace_on || return
+	check_eq "$(ASK_WAIT_MS=1000 ask6 "$lan" vl0 "$LAN6" "$entry" |
+		sed -n 's/.* tllao=\([0-9a-f:]*\) .*/\1/p')" "$mac" \
+		"and the module, from the entry, without proxy_ndp"
+	check_eq "$(reason6_of "$entry")" proxy_entry "reason proxy_entry"
+	ip -n "$node" -6 neigh del proxy "$entry" dev vlan0
 }
 
 # ip6_forward() decides on all.forwarding (and, from 6.17, the receiving
 # device's force_forwarding), not on the device's forwarding.
 test_ndp_forwarding() {
 	ip -n "$lan" -6 route add 2001:db8:7::/64 via "$NODE6"
-	forwarding_case 1 1
-	forwarding_case 0 1
-	forwarding_case 1 0
-	forwarding_case 0 0
+	forwarding_case 1 1 1
+	forwarding_case 0 0 1
+	forwarding_case 1 1 0
+	forwarding_case 0 0 0
 	if ip netns exec "$node" test -e /proc/sys/net/ipv6/conf/vlan0/force_forwarding; then
-		forwarding_case 0 0 1
+		forwarding_case 1 0 0 1
 	else
 		log_skip "no force_forwarding in this kernel"
 	fi
+	entry_forwarding_case
 	ipv6 "$node" all forwarding 1
 }
 
@@ -306,6 +352,120 @@ test_inplace_metadata() {
 	ip netns exec "$node" sh -c 'echo 0 >/sys/class/net/vlan0/queues/rx-0/rps_cpus'
 }
 
+# martian_lines WHO SIP: the kernel log's martian-source lines for
+# 10.7.1.1 from SIP on vlan0 written by WHO (kernel: route.c's, 6.x's
+# or 7.x's; proxyarp: the module's, 7.x's words).
+martian_lines() {
+	local sip=${2//./\\.} new
+
+	new="martian source \\(src=$sip, dst=10\\.7\\.1\\.1, dev=vlan0\\)"
+	if [ "$1" = proxyarp ]; then
+		dmesg | grep -cE "proxyarp: $new"
+	else
+		dmesg | grep -vF 'proxyarp: ' |
+			grep -cE "martian source 10\\.7\\.1\\.1 from $sip, on dev vlan0|$new"
+	fi
+}
+
+# shellcheck disable=SC2317 # called through busywait
+martian_logged() { # WHO SIP BEFORE
+	[ "$(martian_lines "$1" "$2")" -gt "$3" ]
+}
+
+# martian_case WHAT MODE WHO SIP: a request for 10.7.1.1 from SIP, not
+# answered, and logged by WHO under log_martians.
+martian_case() {
+	local what=$1 mode=$2 who=$3 sip=$4 before
+
+	pa "$node" vlan0 mode "$mode"
+	before=$(martian_lines "$who" "$sip")
+	check_eq "$(answer "$lan" vl0 "$sip" 10.7.1.1)" "" "$what: not answered"
+	busywait 5000 martian_logged "$who" "$sip" "$before"
+	check_eq "$(martian_lines "$who" "$sip")" "$((before + 1))" \
+		"$what: logged under log_martians ($who's line)"
+}
+
+# ip_route_input_slow() logs a martian or rp_filter-failing sender when
+# log_martians is set, for an ARP request too; at mode 1 the kernel
+# never routes a refused request, so the module logs it as route.c does.
+test_log_martians() {
+	local before
+
+	ipv4 "$node" vlan0 log_martians 1
+	martian_case "a sender that is the node's own address, mode 0" 0 kernel 192.0.2.1
+	martian_case "a sender that is the node's own address, mode 1" 1 proxyarp 192.0.2.1
+	ipv4 "$node" vlan0 rp_filter 1
+	martian_case "rp_filter, a sender routed through d0, mode 0" 0 kernel 10.7.5.5
+	martian_case "rp_filter, a sender routed through d0, mode 1" 1 proxyarp 10.7.5.5
+	ipv4 "$node" vlan0 rp_filter 0
+	ipv4 "$node" vlan0 log_martians 0
+	before=$(martian_lines proxyarp 192.0.2.1)
+	trace_on || return
+	check_eq "$(answer "$lan" vl0 192.0.2.1 10.7.1.1)" "" \
+		"log_martians 0: not answered"
+	check_match "$(trace_lines)" "sip=192.0.2.1 tip=10.7.1.1 .* reason=martian_source " \
+		"log_martians 0: refused as martian_source"
+	check_eq "$(martian_lines proxyarp 192.0.2.1)" "$before" "log_martians 0: not logged"
+}
+
+# nft_ns_from SADDR: the node's prerouting count of solicitations on
+# vlan0 from SADDR (a rule added by the first call).
+nft_ns_from() {
+	if ! ip netns exec "$node" nft list chain inet defences loop >/dev/null 2>&1; then
+		ip netns exec "$node" nft -f - <<-EOF
+		table inet defences {
+			chain loop {
+				type filter hook prerouting priority 0;
+				iifname "vlan0" ip6 saddr $1 icmpv6 type nd-neighbor-solicit counter
+			}
+		}
+		EOF
+	fi
+	ip netns exec "$node" nft list chain inet defences loop |
+		sed -n 's/.* counter packets \([0-9]*\) .*/\1/p'
+}
+
+# shellcheck disable=SC2317 # called through busywait
+ns_counted() { # SADDR BEFORE
+	[ "$(nft_ns_from "$1")" -gt "$2" ]
+}
+
+# The node's own solicitation, sent from a socket with multicast loop
+# to a group the node has joined (ndppd's are), comes back to it as
+# PACKET_LOOPBACK through PRE_ROUTING on vlan0.  arp_rcv() drops a
+# looped-back ARP request; the module leaves such a solicitation to the
+# kernel undecided: answering the node's own question by proxy would
+# point its neighbour entry at itself.
+test_looped_back_ns() {
+	local loop=2001:db8:1::5 target=2001:db8:7::5 before
+
+	# The node joins ff02::1:ff00:5, the target's solicited-node group.
+	ip -n "$node" addr add "$loop/64" dev vlan0 nodad
+	before=$(nft_ns_from "$loop")
+	trace_on || return
+	ip netns exec "$node" python3 - "$loop" "$target" <<-'EOF'
+	import ipaddress, socket, struct, sys
+	src, target = sys.argv[1:3]
+	s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+	idx = socket.if_nametoindex("vlan0")
+	s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, idx)
+	s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)
+	s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_LOOP, 1)
+	s.bind((src, 0, 0, idx))
+	t = ipaddress.IPv6Address(target)
+	group = ipaddress.IPv6Address(b"\xff\x02" + b"\0" * 9 + b"\x01\xff" + t.packed[13:])
+	mac = bytes.fromhex(open("/sys/class/net/vlan0/address").read().strip().replace(":", ""))
+	ns = struct.pack("!BBHI", 135, 0, 0, 0) + t.packed + bytes([1, 1]) + mac
+	s.sendto(ns, (str(group), 0, 0, idx))
+	EOF
+	busywait 5000 ns_counted "$loop" "$before"
+	check_eq "$(nft_ns_from "$loop")" "$((before + 1))" \
+		"the node's own solicitation came back through PRE_ROUTING on vlan0"
+	check_eq "$(trace_lines6 | grep -c "saddr=$loop ")" 0 \
+		"looped back: left to the kernel, no decision"
+	ip -n "$node" addr del "$loop/64" dev vlan0
+}
+
 require_root
 require_cmd ip nft taskset python3 ping bpftrace
 trap 'cleanup; [ -z "$bt_pid" ] || kill "$bt_pid"; rmmod proxyarp_clock 2>/dev/null' EXIT
@@ -317,5 +477,7 @@ test_fragmented_ns
 test_ndp_forwarding
 test_guard_clock
 test_inplace_metadata
+test_log_martians
+test_looped_back_ns
 
 finish

@@ -140,10 +140,12 @@ test_refusals() {
 		check_eq "$(reason6_of 2001:db8:6::1)" not_unicast "traced not_unicast ($type)"
 	done
 
-	ipv6 "$node" vlan0 forwarding 0
-	check_eq "$(ask "$GUEST")" "" "forwarding off on vlan0: no answer"
-	check_eq "$(reason6_of "$GUEST")" forwarding_off "traced forwarding_off"
+	# ip6_forward() reads all.forwarding (defences.sh has each case).
+	ipv6 "$node" all forwarding 0
 	ipv6 "$node" vlan0 forwarding 1
+	check_eq "$(ask "$GUEST")" "" "all.forwarding off: no answer"
+	check_eq "$(reason6_of "$GUEST")" forwarding_off "traced forwarding_off"
+	ipv6 "$node" all forwarding 1
 }
 
 test_local() {
