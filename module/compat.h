@@ -55,6 +55,11 @@ compat_register_net_sysctl(struct net *net, const char *path,
  * type.  Before, kmalloc() and kzalloc() with sizeof; the GFP flags are
  * always given here.
  */
+#ifndef COMPAT_HAVE_KMALLOC_OBJ
+#define kmalloc_obj(obj, gfp) kmalloc(sizeof(obj), gfp)
+#define kzalloc_obj(obj, gfp) kzalloc(sizeof(obj), gfp)
+#endif
+
 /*
  * 6.17 added a device's force_forwarding: ip6_forward() forwards what
  * arrives on it whatever all.forwarding says.
@@ -67,11 +72,6 @@ static inline bool compat_ip6_force_forwarding(const struct inet6_dev *idev)
 	return false;
 #endif
 }
-
-#ifndef COMPAT_HAVE_KMALLOC_OBJ
-#define kmalloc_obj(obj, gfp) kmalloc(sizeof(obj), gfp)
-#define kzalloc_obj(obj, gfp) kzalloc(sizeof(obj), gfp)
-#endif
 
 /* from_timer() was renamed timer_container_of(); Debian's 7.x has only that. */
 #ifndef COMPAT_HAVE_TIMER_CONTAINER_OF

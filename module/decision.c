@@ -315,15 +315,6 @@ static enum proxyarp_reason proxyarp_knobs(const struct proxyarp_conf *conf,
 	return PROXYARP_REASON_PROXIED;
 }
 
-/* arp_process(): drop_gratuitous_arp, before it routes or learns. */
-static bool proxyarp_garp_dropped(struct in_device *in_dev,
-				  struct proxyarp_decision *d)
-{
-	d->garp_dropped = d->sip == d->tip &&
-			  IN_DEV_ORCONF(in_dev, DROP_GRATUITOUS_ARP);
-	return d->garp_dropped;
-}
-
 /**
  * proxyarp_decide - decide whether to answer an ARP request by proxy
  * @skb: the request, as NF_ARP_IN sees it
@@ -337,16 +328,20 @@ void proxyarp_decide(struct sk_buff *skb, struct in_device *in_dev,
 {
 	enum proxyarp_reason reason;
 
-	/* arp_process(): a DAD probe is answered for local targets only. */
-	if (!d->sip)
-		reason = PROXYARP_REASON_DAD;
-	/* arp_process() drops requests for multicast and loopback. */
-	else if (ipv4_is_multicast(d->tip) ||
-		 (!IN_DEV_ROUTE_LOCALNET(in_dev) && ipv4_is_loopback(d->tip)))
+	/*
+	 * arp_process()'s order: it drops requests for multicast and
+	 * loopback, then, with drop_gratuitous_arp, gratuitous ones, both
+	 * unlearnt; a DAD probe is answered for local targets only.
+	 */
+	d->garp_dropped = d->sip == d->tip &&
+			  IN_DEV_ORCONF(in_dev, DROP_GRATUITOUS_ARP);
+	if (ipv4_is_multicast(d->tip) ||
+	    (!IN_DEV_ROUTE_LOCALNET(in_dev) && ipv4_is_loopback(d->tip)))
 		reason = PROXYARP_REASON_MARTIAN_TARGET;
-	/* And, with drop_gratuitous_arp, gratuitous ones, unlearnt. */
-	else if (proxyarp_garp_dropped(in_dev, d))
+	else if (d->garp_dropped)
 		reason = PROXYARP_REASON_GARP;
+	else if (!d->sip)
+		reason = PROXYARP_REASON_DAD;
 	else
 		reason = proxyarp_route(skb, in_dev, d);
 

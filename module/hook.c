@@ -241,6 +241,32 @@ static void proxyarp_note_asker(struct in_device *in_dev,
 	neigh_release(n);
 }
 
+/*
+ * ip_handle_martian_source(), net/ipv4/route.c: the kernel logs a martian
+ * or rp_filter-failing sender of a request it routes, under log_martians.
+ * A request the module refuses at mode 1 is never routed by the kernel.
+ * The line is upstream's newer one (7.x); 6.x says "martian source DST
+ * from SRC, on dev DEV".
+ */
+static void proxyarp_log_martian(const struct sk_buff *skb,
+				 struct in_device *in_dev,
+				 const struct proxyarp_decision *d)
+{
+	struct net_device *dev = in_dev->dev;
+
+	if (!IS_ENABLED(CONFIG_IP_ROUTE_VERBOSE) ||
+	    (d->reason != PROXYARP_REASON_MARTIAN_SOURCE &&
+	     d->reason != PROXYARP_REASON_RP_FILTER) ||
+	    !IN_DEV_LOG_MARTIANS(in_dev) || !net_ratelimit())
+		return;
+	pr_warn("martian source (src=%pI4, dst=%pI4, dev=%s)\n", &d->sip,
+		&d->tip, dev->name);
+	if (dev->hard_header_len && skb_mac_header_was_set(skb))
+		print_hex_dump(KERN_WARNING, "ll header: ", DUMP_PREFIX_OFFSET,
+			       16, 1, skb_mac_header(skb), dev->hard_header_len,
+			       false);
+}
+
 static unsigned int proxyarp_arp_in(void *priv, struct sk_buff *skb,
 				    const struct nf_hook_state *state)
 {
@@ -281,6 +307,7 @@ static unsigned int proxyarp_arp_in(void *priv, struct sk_buff *skb,
 	}
 	if (proxyarp_kernel_has_work(&d))
 		return NF_ACCEPT;
+	proxyarp_log_martian(skb, in_dev, &d);
 	proxyarp_note_asker(in_dev, &d);
 	consume_skb(skb);
 	return NF_STOLEN;

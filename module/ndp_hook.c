@@ -163,8 +163,13 @@ static unsigned int proxyarp_ndp_in(void *priv, struct sk_buff *skb,
 	mode = READ_ONCE(fd->conf.val[PROXYARP_KNOB_MODE]);
 	if (mode == PROXYARP_MODE_OFF)
 		return NF_ACCEPT;
+	/*
+	 * The host's own solicitation, looped back to a group it joined:
+	 * arp_rcv() drops looped-back requests; answering it by proxy
+	 * would point the host's own entry at itself.
+	 */
 	if (dev->type != ARPHRD_ETHER || dev->addr_len != ETH_ALEN ||
-	    !proxyarp_ndp_is_ns(skb))
+	    skb->pkt_type == PACKET_LOOPBACK || !proxyarp_ndp_is_ns(skb))
 		return NF_ACCEPT;
 	idev = __in6_dev_get(dev);
 	if (!idev)
