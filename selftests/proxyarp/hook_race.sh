@@ -1,13 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
+# The races of the hooks and the modes.
+#
 # A device registering copies "default"'s mode before it is in its
 # namespace's devices.  A 0 written to "default" in between must not take
-# the namespace's hooks away from it (device.c, proxyarp_dev_register()):
-# the device would stay at the 1 it copied, unserved, and the kernel's
-# proxy_arp, where it is on, would answer for it again.  The window is a
-# few microseconds wide; proxyarp_stall (stall/) holds it open: the new
-# device's first sysctl directory waits, the 0 is written meanwhile.
+# the namespace's hooks away from it: the device would stay at the 1 it
+# copied, unserved, and the kernel's proxy_arp, where it is on, would
+# answer for it again.  The write takes RTNL (sysctl.c), which the
+# registration holds.  The window is a few microseconds wide;
+# proxyarp_stall (stall/) holds it open: the new device's first sysctl
+# directory waits, the 0 is written meanwhile.
+#
+# A mode write holds its namespace's hooks mutex, "all" and "default"
+# across RTNL and the hooks' unregistration (a grace period): a device's
+# mode write in another namespace must not wait for it, and one in the
+# same namespace must wait asleep, not spinning through restarts.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -38,6 +46,75 @@ writer() { # NS FIFO READY
 		[ -e /proc/sys/net/proxyarp/conf/vn1 ] && dir=yes
 		echo 0 >/proc/sys/net/proxyarp/conf/default/mode
 		echo "$held $dir $?"' _ "$2" "$3" "$STALL"
+}
+
+# The timed writer, in NS, on CPU 1 (as writer): once told, it writes
+# VALUE to DEV's mode and prints "BEFORE AFTER RC CPU": whether the hold
+# was on just before and just after the write, its status, and the
+# write's CPU time (user + system, s).
+timed_writer() { # NS FIFO READY DEV VALUE
+	# shellcheck disable=SC2016 # the inner shell's
+	taskset -c 1 ip netns exec "$1" bash -c '
+		: >"$2"
+		read -r _ <"$1"
+		TIMEFORMAT="%3U %3S"
+		read -r before <"$3/inside"
+		{ time echo "$5" >"/proc/sys/net/proxyarp/conf/$4/mode"; } 2>"$2.time"
+		rc=$?
+		read -r after <"$3/inside"
+		read -r user sys <"$2.time"
+		echo "$before $after $rc $user $sys"' _ "$2" "$3" "$STALL" "$4" "$5"
+}
+
+# cpu_under LIMIT USER SYS: 0 when USER + SYS < LIMIT seconds.
+cpu_under() {
+	awk -v l="$1" -v u="$2" -v s="$3" 'BEGIN { exit !(u + s < l) }'
+}
+
+# "all" at 0 in A: its unhook (proxyarp_hooks_drop_unused()) is held
+# 5 s, under A's mutex and RTNL.  Meanwhile a device's write in B, and
+# one in A.
+test_mode_writers() {
+	local a b rc line before after wrc user sys
+
+	rmmod proxyarp_stall
+	if ! insmod "$STALL_KO" symbol=proxyarp_hooks_drop_unused ms=5000; then
+		log_test 1 "proxyarp_stall holds proxyarp_hooks_drop_unused()"
+		return
+	fi
+	setup_ns a b || return
+	add_dummy "$a" da
+	add_dummy "$b" db
+	pa "$a" da mode 1
+	pa "$b" db mode 1
+	rm -f "$TMPDIR"/ready-* "$TMPDIR"/go-*
+	mkfifo "$TMPDIR/go-a" "$TMPDIR/go-b"
+	timed_writer "$b" "$TMPDIR/go-b" "$TMPDIR/ready-b" db 2 >"$TMPDIR/wb" &
+	local wb=$!
+	timed_writer "$a" "$TMPDIR/go-a" "$TMPDIR/ready-a" da 2 >"$TMPDIR/wa" &
+	local wa=$!
+	busywait 20000 test -e "$TMPDIR/ready-a" -a -e "$TMPDIR/ready-b"
+	echo 1 >"$STALL/armed"
+	taskset -c 0 ip netns exec "$a" sh -c \
+		'echo 0 >/proc/sys/net/proxyarp/conf/all/mode' &
+	local wall=$!
+	busywait 20000 stall_inside
+	echo go >"$TMPDIR/go-b"
+	echo go >"$TMPDIR/go-a"
+	wait "$wb"
+	read -r before after wrc user sys <"$TMPDIR/wb"
+	check_eq "$before $after $wrc" "1 1 0" \
+		"a device's mode written in another namespace while A's unhook is held: done at once (${user:-?} s user, ${sys:-?} s system)"
+	wait "$wa"
+	read -r before after wrc user sys <"$TMPDIR/wa"
+	check_eq "$before $after $wrc" "1 0 0" \
+		"a device's mode written in A meanwhile: done after the hold"
+	cpu_under 1 "$user" "$sys"
+	log_test $? "and it waited asleep: ${user:-?} s user, ${sys:-?} s system"
+	wait "$wall"
+	rc=$?
+	line="$rc $(cat "$STALL/stalled") $(pa "$a" all mode) $(pa "$a" da mode) $(pa "$b" db mode)"
+	check_eq "$line" "0 1 0 2 2" "the write to all done, held once; the modes as written"
 }
 
 # NODE's vn1 is created while "default" goes from 1 to 0; its peer vl1,
@@ -94,5 +171,6 @@ module_load || exit "$ksft_fail"
 insmod "$STALL_KO" name=vn1 ms=3000 || exit "$ksft_fail"
 
 test_default_race
+test_mode_writers
 
 finish

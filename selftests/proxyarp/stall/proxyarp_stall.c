@@ -8,8 +8,10 @@
  *
  * A kprobe on @symbol busy-waits @ms milliseconds on the next @armed
  * calls whose second argument is the string @name (for
- * proxyarp_sysctl_register(), the directory's name); @inside is 1 during
- * a wait, @stalled counts the waits done.  A kprobe handler cannot sleep,
+ * proxyarp_sysctl_register(), the directory's name), or on the next
+ * @armed calls whatever their arguments when @name is empty (for a
+ * function whose second argument is no string); @inside is 1 during a
+ * wait, @stalled counts the waits done.  A kprobe handler cannot sleep,
  * so it spins: with preemption off, keep @ms well below the soft lockup
  * and RCU stall limits (20 s).
  */
@@ -27,7 +29,7 @@ MODULE_PARM_DESC(symbol, "the function held");
 
 static char *name = "";
 module_param(name, charp, 0444);
-MODULE_PARM_DESC(name, "hold only calls with this string as second argument");
+MODULE_PARM_DESC(name, "hold only calls with this string as second argument (empty: any)");
 
 static unsigned int ms = 2000;
 module_param(ms, uint, 0644);
@@ -64,7 +66,9 @@ static int pa_stall_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	const char *arg = (const char *)regs_get_kernel_argument(regs, 1);
 
-	if (!arg || strncmp(arg, name, IFNAMSIZ) || !pa_stall_take())
+	if (*name && (!arg || strncmp(arg, name, IFNAMSIZ)))
+		return 0;
+	if (!pa_stall_take())
 		return 0;
 	WRITE_ONCE(inside, 1);
 	mdelay(READ_ONCE(ms));
