@@ -130,7 +130,6 @@ static void proxyarp_allmulti_work(struct work_struct *work)
 void proxyarp_device_net_init(struct proxyarp_net *pn)
 {
 	xa_init(&pn->devs);
-	atomic_set(&pn->registering, 0);
 	INIT_WORK(&pn->allmulti_work, proxyarp_allmulti_work);
 }
 
@@ -245,33 +244,6 @@ err_free:
 	return err;
 }
 
-/*
- * The device copies "default" before it is in pn->devs.  A 0 written to
- * "default" in between would find neither it nor a mode other than 0 and
- * unhook the namespace, leaving the device at its copied mode unserved.
- * The lock order forbids the hooks mutex here (its holders wait for RTNL),
- * so the device is counted instead, store buffering against the writer
- * (sysctl.c stores the 0, then family.c's proxyarp_family_in_use() reads
- * the count): either the device copies the 0, or the writer sees it
- * counted, or it sees it in pn->devs (inserted before the count drops).
- * A writer that sees a count keeps the hooks, even if that device then
- * copies the 0: they stay unused until the next 0 written looks again.
- */
-static int proxyarp_dev_register(struct net_device *dev)
-{
-	struct proxyarp_net *pn = proxyarp_pernet(dev_net(dev));
-	int err;
-
-	atomic_inc(&pn->registering);
-	/* Counted before "default" is read: pairs with family.c's smp_mb(). */
-	smp_mb__after_atomic();
-	err = proxyarp_dev_add(dev);
-	/* In pn->devs before the count drops: pairs with its acquire. */
-	smp_mb__before_atomic();
-	atomic_dec(&pn->registering);
-	return err;
-}
-
 static void proxyarp_dev_free_rcu(struct rcu_head *head)
 {
 	proxyarp_fdev_free(container_of(head, struct proxyarp_dev, rcu));
@@ -342,7 +314,7 @@ static int proxyarp_netdev_event(struct notifier_block *nb,
 
 	switch (event) {
 	case NETDEV_REGISTER:
-		err = proxyarp_dev_register(dev);
+		err = proxyarp_dev_add(dev);
 		/* Said here: a device's move to another namespace ignores err. */
 		if (err)
 			pr_warn("%s: no state for the device (%pe): not proxied\n",

@@ -52,27 +52,27 @@ const struct proxyarp_family proxyarp_families[__PROXYARP_FAMILY_MAX] = {
  * with its mode set does not unhook: only a write of 0 looks.  The
  * sysctl handlers write a mode between proxyarp_hooks_lock() and
  * proxyarp_hooks_unlock(), so that the hooks and the modes move together.
+ *
+ * The mutex is the namespace's own.  It nests inside RTNL: "all" and
+ * "default" writers take RTNL first; a device's writer never waits for
+ * RTNL while it holds the mutex (it tries, and restarts, as devinet.c's
+ * handlers do), since a device's table is unregistered under RTNL, which
+ * waits for its handlers.  So a device's writer may sleep on the mutex:
+ * whoever holds it is not waiting for that writer.
  */
-static DEFINE_MUTEX(proxyarp_hooks_mutex);
-
-void proxyarp_hooks_lock(void)
+void proxyarp_hooks_init(struct net *net)
 {
-	mutex_lock(&proxyarp_hooks_mutex);
+	mutex_init(&proxyarp_pernet(net)->hooks_mutex);
 }
 
-/*
- * A device's table is unregistered under RTNL, which waits for its
- * handlers; a handler of "all" holds the mutex and waits for RTNL.  So a
- * device's handler must not wait for the mutex: it tries, and restarts.
- */
-bool proxyarp_hooks_trylock(void)
+void proxyarp_hooks_lock(struct net *net)
 {
-	return mutex_trylock(&proxyarp_hooks_mutex);
+	mutex_lock(&proxyarp_pernet(net)->hooks_mutex);
 }
 
-void proxyarp_hooks_unlock(void)
+void proxyarp_hooks_unlock(struct net *net)
 {
-	mutex_unlock(&proxyarp_hooks_mutex);
+	mutex_unlock(&proxyarp_pernet(net)->hooks_mutex);
 }
 
 /* Before a mode other than 0 is written: the hooks first. */
@@ -82,7 +82,7 @@ int proxyarp_hooks_want(struct net *net, int family)
 	const struct proxyarp_family *f = &proxyarp_families[family];
 	int err = 0;
 
-	lockdep_assert_held(&proxyarp_hooks_mutex);
+	lockdep_assert_held(&proxyarp_pernet(net)->hooks_mutex);
 	if (!fn->hooked) {
 		err = nf_register_net_hooks(net, f->ops, f->n_ops);
 		fn->hooked = !err;
@@ -101,13 +101,10 @@ static bool proxyarp_family_in_use(struct proxyarp_net *pn, int family)
 	    READ_ONCE(fn->dflt.val[PROXYARP_KNOB_MODE]))
 		return true;
 	/*
-	 * The 0 just stored, then the devices copying "default" (device.c's
-	 * proxyarp_dev_register()): one may have copied the old mode and
-	 * not be in pn->devs yet.
+	 * A device copies "default" as it registers, under RTNL, before it
+	 * is in pn->devs; a 0 written to "default" holds RTNL (sysctl.c), so
+	 * such a device has copied the 0 or is in pn->devs by now.
 	 */
-	smp_mb();
-	if (atomic_read_acquire(&pn->registering))
-		return true;
 	/* A pdev found here is freed after a grace period at the earliest. */
 	rcu_read_lock();
 	xa_for_each(&pn->devs, ifindex, pdev) {
@@ -126,7 +123,7 @@ void proxyarp_hooks_drop_unused(struct net *net, int family)
 	struct proxyarp_net *pn = proxyarp_pernet(net);
 	const struct proxyarp_family *f = &proxyarp_families[family];
 
-	lockdep_assert_held(&proxyarp_hooks_mutex);
+	lockdep_assert_held(&pn->hooks_mutex);
 	if (!pn->fam[family].hooked || proxyarp_family_in_use(pn, family))
 		return;
 	nf_unregister_net_hooks(net, f->ops, f->n_ops);
@@ -139,7 +136,7 @@ void proxyarp_hooks_unregister(struct net *net)
 	struct proxyarp_net *pn = proxyarp_pernet(net);
 	int family;
 
-	mutex_lock(&proxyarp_hooks_mutex);
+	mutex_lock(&pn->hooks_mutex);
 	for (family = 0; family < __PROXYARP_FAMILY_MAX; family++) {
 		const struct proxyarp_family *f = &proxyarp_families[family];
 
@@ -147,5 +144,5 @@ void proxyarp_hooks_unregister(struct net *net)
 			nf_unregister_net_hooks(net, f->ops, f->n_ops);
 		pn->fam[family].hooked = false;
 	}
-	mutex_unlock(&proxyarp_hooks_mutex);
+	mutex_unlock(&pn->hooks_mutex);
 }

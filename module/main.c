@@ -60,6 +60,7 @@ static int __net_init proxyarp_net_init(struct net *net)
 	int family, err;
 
 	proxyarp_device_net_init(pn);
+	proxyarp_hooks_init(net);
 	for (family = 0; family < __PROXYARP_FAMILY_MAX; family++) {
 		err = proxyarp_fnet_init(net, family);
 		if (err)

@@ -27,6 +27,7 @@
 #define _PROXYARP_H
 
 #include <linux/if_ether.h>
+#include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
 #include <linux/skbuff.h>
@@ -116,8 +117,8 @@ struct proxyarp_fnet {
 struct proxyarp_net {
 	struct proxyarp_fnet fam[__PROXYARP_FAMILY_MAX];
 	struct xarray devs;		/* ifindex -> struct proxyarp_dev */
-	atomic_t registering;		/* devices copying "default" (device.c) */
 	struct work_struct allmulti_work;	/* device.c */
+	struct mutex hooks_mutex;	/* the hooks and the modes (family.c) */
 };
 
 /*
@@ -175,9 +176,9 @@ static inline kuid_t proxyarp_net_uid(const struct net *net)
 }
 
 /* family.c */
-void proxyarp_hooks_lock(void);
-bool proxyarp_hooks_trylock(void);
-void proxyarp_hooks_unlock(void);
+void proxyarp_hooks_init(struct net *net);
+void proxyarp_hooks_lock(struct net *net);
+void proxyarp_hooks_unlock(struct net *net);
 int proxyarp_hooks_want(struct net *net, int family);
 void proxyarp_hooks_drop_unused(struct net *net, int family);
 void proxyarp_hooks_unregister(struct net *net);

@@ -130,17 +130,36 @@ static int proxyarp_sysctl_store(PROXYARP_CTL_CONST struct ctl_table *table,
 		return ret;
 	}
 
-	/*
-	 * RTNL orders this against devices registering (they copy
-	 * "default"), renaming and unregistering.  Blocking on it is safe:
-	 * the "all" table is never unregistered under RTNL, so nothing
-	 * holding RTNL waits for this handler.
-	 */
-	rtnl_lock();
+	/* The caller holds RTNL: proxyarp_sysctl_ns_lock(). */
+	ASSERT_RTNL();
 	WRITE_ONCE(fn->all.val[knob], val);
-	ret = proxyarp_conf_set_all(pn, conf->family, knob, val);
-	rtnl_unlock();
-	return ret;
+	return proxyarp_conf_set_all(pn, conf->family, knob, val);
+}
+
+/*
+ * A write to "all" or "default" takes RTNL, before the hooks mutex when
+ * it writes a mode (family.c): RTNL orders it against devices
+ * registering (they copy "default"), renaming and unregistering.
+ * Blocking on it is safe: these tables are never unregistered under
+ * RTNL, so nothing holding RTNL waits for their handlers.  True when
+ * taken, for proxyarp_sysctl_ns_unlock().
+ */
+static bool proxyarp_sysctl_ns_lock(PROXYARP_CTL_CONST struct ctl_table *table,
+				    struct proxyarp_conf *conf)
+{
+	struct proxyarp_fnet *fn;
+
+	fn = &proxyarp_pernet(table->extra2)->fam[conf->family];
+	if (conf != &fn->all && conf != &fn->dflt)
+		return false;
+	rtnl_lock();
+	return true;
+}
+
+static void proxyarp_sysctl_ns_unlock(bool locked)
+{
+	if (locked)
+		rtnl_unlock();
 }
 
 /*
@@ -152,15 +171,9 @@ static int proxyarp_sysctl_mode(PROXYARP_CTL_CONST struct ctl_table *table,
 				loff_t *ppos, loff_t pos)
 {
 	struct net *net = table->extra2;
-	struct proxyarp_fnet *fn = &proxyarp_pernet(net)->fam[conf->family];
 	int ret = 0;
 
-	if (conf == &fn->all || conf == &fn->dflt) {
-		proxyarp_hooks_lock();
-	} else if (!proxyarp_hooks_trylock()) {
-		*ppos = pos;
-		return restart_syscall();
-	}
+	proxyarp_hooks_lock(net);
 	if (val != PROXYARP_MODE_OFF)
 		ret = proxyarp_hooks_want(net, conf->family);
 	if (!ret)
@@ -168,7 +181,7 @@ static int proxyarp_sysctl_mode(PROXYARP_CTL_CONST struct ctl_table *table,
 					    val, ppos, pos);
 	if (!ret && val == PROXYARP_MODE_OFF)
 		proxyarp_hooks_drop_unused(net, conf->family);
-	proxyarp_hooks_unlock();
+	proxyarp_hooks_unlock(net);
 	return ret;
 }
 
@@ -190,6 +203,7 @@ static int proxyarp_sysctl_handler(PROXYARP_CTL_CONST struct ctl_table *table,
 	int knob = (int *)table->data - conf->val;
 	struct ctl_table tmp = *table;
 	loff_t pos = *ppos;
+	bool locked;
 	int val, ret;
 
 	desc = &proxyarp_knobs[conf->family][knob];
@@ -200,9 +214,13 @@ static int proxyarp_sysctl_handler(PROXYARP_CTL_CONST struct ctl_table *table,
 	ret = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
 	if (ret || !write || val == INT_MIN)
 		return ret;
+	locked = proxyarp_sysctl_ns_lock(table, conf);
 	if (knob == PROXYARP_KNOB_MODE)
-		return proxyarp_sysctl_mode(table, conf, val, ppos, pos);
-	return proxyarp_sysctl_store(table, conf, knob, val, ppos, pos);
+		ret = proxyarp_sysctl_mode(table, conf, val, ppos, pos);
+	else
+		ret = proxyarp_sysctl_store(table, conf, knob, val, ppos, pos);
+	proxyarp_sysctl_ns_unlock(locked);
+	return ret;
 }
 
 struct ctl_table_header *proxyarp_sysctl_register(struct net *net,
