@@ -466,8 +466,90 @@ test_looped_back_ns() {
 	ip -n "$node" addr del "$loop/64" dev vlan0
 }
 
+# ns_seen NS TARGET: NS's prerouting count of solicitations for TARGET
+# (a table added by the first call).
+ns_seen() {
+	if ! ip netns exec "$1" nft list table inet seen >/dev/null 2>&1; then
+		ip netns exec "$1" nft -f - <<-EOF
+		table inet seen {
+			chain pre {
+				type filter hook prerouting priority 0;
+				icmpv6 type nd-neighbor-solicit @th,64,128 $(hex6 "$2") counter
+			}
+		}
+		EOF
+	fi
+	ip netns exec "$1" nft list chain inet seen pre |
+		sed -n 's/.* counter packets \([0-9]*\) .*/\1/p'
+}
+
+# shellcheck disable=SC2317 # called through busywait
+seen_more() { # NS TARGET BEFORE
+	[ "$(ns_seen "$1" "$2")" -gt "$3" ]
+}
+
+# With br_netfilter and bridge-nf-call-ip6tables (Docker's setting), a
+# frame being bridged passes IPv6 PRE_ROUTING with the bridge as input
+# device, before the bridge forwards it, another host's frame relabelled
+# as this host's.  The module must not take a solicitation from the
+# other ports (one for a multicast group is flooded to them too), nor
+# answer one sent to another host's MAC, which the bridge only forwards.
+#
+#  lan1 e1 ---- p1 [br0 2001:db8:5::1/64, proxyndp mode 1] p2 ---- e2 lan2
+#               node: 2001:db8:7::/64 through d0
+test_bridged() {
+	local l1 l2 mac target=2001:db8:7::5 before out
+
+	if ! modprobe br_netfilter; then
+		log_test 1 "br_netfilter loads"
+		return
+	fi
+	setup_ns l1 l2 || return
+	ip -n "$node" link add br0 type bridge
+	ip -n "$node" link add p1 type veth peer name e1 netns "$l1"
+	ip -n "$node" link add p2 type veth peer name e2 netns "$l2"
+	ip -n "$node" link set p1 master br0
+	ip -n "$node" link set p2 master br0
+	ip -n "$node" link set p1 up
+	ip -n "$node" link set p2 up
+	ip -n "$node" addr add 2001:db8:5::1/64 dev br0 nodad
+	ip -n "$node" link set br0 up
+	ip -n "$l1" link set e1 up
+	ip -n "$l1" addr add 2001:db8:5::2/64 dev e1 nodad
+	ip -n "$l2" link set e2 up
+	ip netns exec "$node" sysctl -qw net.bridge.bridge-nf-call-ip6tables=1
+	out=$(ip netns exec "$node" sysctl -n net.bridge.bridge-nf-call-ip6tables)
+	check_eq "$out" 1 "br_netfilter: bridge-nf-call-ip6tables 1 in the node"
+	pn "$node" br0 mode 1
+	mac=$(mac_of "$node" br0)
+
+	trace_on || return
+	before=$(ns_seen "$l2" "$target")
+	check_eq "$(ASK_WAIT_MS=1000 ask6 "$l1" e1 2001:db8:5::2 "$target" |
+		sed -n 's/.* tllao=\([0-9a-f:]*\) .*/\1/p')" "$mac" \
+		"a solicitation through the bridge for a routed target: answered"
+	check_match "$(trace6_of "$target")" "dev=br0 .* verdict=reply" \
+		"decided on br0, in br_netfilter's pass"
+	busywait 5000 seen_more "$l2" "$target" "$before"
+	check_eq "$(ns_seen "$l2" "$target")" "$((before + 1))" \
+		"and still flooded to the other port: lan2 saw it"
+
+	# To lan2's MAC: the bridge forwards it, this host is not asked.
+	trace_on || return
+	before=$(ns_seen "$l2" "$target")
+	check_eq "$(ASK_WAIT_MS=1000 ask6 "$l1" e1 2001:db8:5::2 "$target" \
+		-d "$target" -D "$(mac_of "$l2" e2)")" "" \
+		"a solicitation to another host's MAC: not answered"
+	busywait 5000 seen_more "$l2" "$target" "$before"
+	check_eq "$(ns_seen "$l2" "$target")" "$((before + 1))" \
+		"it reached that host"
+	check_eq "$(trace_lines6 | grep -c "target=$target ")" 0 \
+		"and the module made no decision on it"
+	ip -n "$node" link del br0
+}
+
 require_root
-require_cmd ip nft taskset python3 ping bpftrace
+require_cmd ip nft taskset python3 ping bpftrace modprobe
 trap 'cleanup; [ -z "$bt_pid" ] || kill "$bt_pid"; rmmod proxyarp_clock 2>/dev/null' EXIT
 module_load || exit "$ksft_fail"
 setup || exit "$ksft_fail"
@@ -479,5 +561,6 @@ test_guard_clock
 test_inplace_metadata
 test_log_martians
 test_looped_back_ns
+test_bridged
 
 finish
