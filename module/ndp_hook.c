@@ -12,7 +12,10 @@
  * mode 1 (on): a solicitation the module answers is consumed; one it
  * refuses goes on to the kernel, unless the kernel would answer it from
  * an explicit entry (proxy_ndp), which the module then consumes too.
- * mode 2 (audit): decide and trace only.
+ * mode 2 (audit): decide and trace only.  On a bridge under br_netfilter
+ * a frame is seen as it is being bridged: one for another host's MAC is
+ * left alone, and a multicast one goes on to the other ports, answered
+ * or not.
  *
  * Validation is the kernel's, in its order: icmpv6_rcv() (checksum),
  * ndisc_rcv() (hop limit 255, code 0, no fragments while
@@ -27,6 +30,7 @@
 
 #include <linux/icmpv6.h>
 #include <linux/if_arp.h>
+#include <linux/netfilter_bridge.h>
 #include <linux/netfilter_ipv6.h>
 #include <net/addrconf.h>
 #include <net/ip6_checksum.h>
@@ -146,10 +150,30 @@ static bool proxyarp_ndp_parse(struct sk_buff *skb,
 	return true;
 }
 
+/*
+ * br_netfilter's pass of a frame being bridged (bridge-nf-call-ip6tables):
+ * PRE_ROUTING with the bridge as input device, before the bridge
+ * forwards the frame, another host's relabelled as this host's
+ * (setup_pre_routing()).  Its local delivery skips the rest of
+ * PRE_ROUTING (ip_sabotage_in()), so this pass is the module's only one.
+ */
+static const struct nf_bridge_info *
+proxyarp_ndp_bridging(const struct sk_buff *skb)
+{
+#if IS_ENABLED(CONFIG_BRIDGE_NETFILTER)
+	const struct nf_bridge_info *nb = nf_bridge_info_get(skb);
+
+	return nb && nb->in_prerouting ? nb : NULL;
+#else
+	return NULL;
+#endif
+}
+
 static unsigned int proxyarp_ndp_in(void *priv, struct sk_buff *skb,
 				    const struct nf_hook_state *state)
 {
 	struct net_device *dev = state->in;
+	const struct nf_bridge_info *bridging;
 	struct proxyarp_ndp_decision d = {};
 	struct proxyarp_dev *pdev;
 	struct proxyarp_fdev *fd;
@@ -174,6 +198,10 @@ static unsigned int proxyarp_ndp_in(void *priv, struct sk_buff *skb,
 	idev = __in6_dev_get(dev);
 	if (!idev)
 		return NF_ACCEPT;
+	/* A frame the bridge only forwards is not this host's to answer. */
+	bridging = proxyarp_ndp_bridging(skb);
+	if (bridging && bridging->pkt_otherhost)
+		return NF_ACCEPT;
 
 	d.dev = dev;
 	d.mode = mode;
@@ -194,12 +222,12 @@ static unsigned int proxyarp_ndp_in(void *priv, struct sk_buff *skb,
 
 	if (mode != PROXYARP_MODE_ON)
 		return NF_ACCEPT;
-	if (d.verdict == PROXYARP_VERDICT_REPLY) {
+	if (d.verdict == PROXYARP_VERDICT_REPLY)
 		proxyarp_ndp_reply(dev, &d);
-		consume_skb(skb);
-		return NF_STOLEN;
-	}
-	if (!proxyarp_ndp_kernel_proxies(idev, &d))
+	else if (!proxyarp_ndp_kernel_proxies(idev, &d))
+		return NF_ACCEPT;
+	/* The bridge floods a multicast one to its ports too: let it. */
+	if (bridging && d.mcast)
 		return NF_ACCEPT;
 	consume_skb(skb);
 	return NF_STOLEN;
