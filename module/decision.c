@@ -261,11 +261,14 @@ static enum proxyarp_reason proxyarp_route(struct sk_buff *skb,
 	if (tun_info && !(tun_info->mode & IP_TUNNEL_INFO_TX))
 		fl4.flowi4_tun_key.tun_id = tun_info->key.tun_id;
 
-	if (ipv4_is_multicast(sip) || ipv4_is_lbcast(sip) ||
-	    ipv4_is_zeronet(sip))
+	if (ipv4_is_multicast(sip) || ipv4_is_lbcast(sip))
 		return PROXYARP_REASON_MARTIAN_SOURCE;
 	/* A limited broadcast target goes to brd_input, invalid for ARP. */
-	if (ipv4_is_lbcast(tip) || ipv4_is_zeronet(tip))
+	if (ipv4_is_lbcast(tip))
+		return PROXYARP_REASON_MARTIAN_TARGET;
+	if (ipv4_is_zeronet(sip))
+		return PROXYARP_REASON_MARTIAN_SOURCE;
+	if (ipv4_is_zeronet(tip))
 		return PROXYARP_REASON_MARTIAN_TARGET;
 	if (ipv4_is_loopback(tip)) {
 		if (!IN_DEV_NET_ROUTE_LOCALNET(in_dev, net))

@@ -71,8 +71,9 @@ static bool proxyarp_parse(const struct sk_buff *skb,
 /*
  * What the receive path left in the request that a new buffer would not
  * carry: its flow hash, recorded receive queue (which would pick the
- * transmit queue), napi_id (sender_cpu, in the same union) and hardware
- * receive timestamp.  skb_scrub_packet() takes the rest.
+ * transmit queue), napi_id (sender_cpu, in the same union), a delivery
+ * time, hardware receive timestamp, XDP metadata, redirect marks and
+ * security mark.  skb_scrub_packet() takes the rest.
  */
 static void proxyarp_reply_scrub(struct sk_buff *skb)
 {
@@ -82,13 +83,21 @@ static void proxyarp_reply_scrub(struct sk_buff *skb)
 #if defined(CONFIG_NET_RX_BUSY_POLL) || defined(CONFIG_XPS)
 	skb->napi_id = 0;
 #endif
+	skb_clear_delivery_time(skb);
+	skb_clear_tstamp(skb);
 	skb_hwtstamps(skb)->hwtstamp = 0;
+	skb_metadata_clear(skb);
+	skb_reset_redirect(skb);
+#ifdef CONFIG_NETWORK_SECMARK
+	skb->secmark = 0;
+#endif
 }
 
 /*
  * The request becomes its own reply when no one else can see its buffer
- * (not shared, not cloned by a packet tap, linear, no tunnel metadata to
- * carry back, room for the device's headers): the skb is reset to what
+ * (not shared, not cloned by a packet tap, linear, not from the memory
+ * reserves, no tunnel metadata to carry back, room for the device's
+ * headers): the skb is reset to what
  * arp_create() would have given, so NF_ARP_OUT, qdiscs and the driver
  * see the same packet, without an allocation for the reply and a free
  * for the request.
@@ -101,6 +110,7 @@ static bool proxyarp_reply_in_place(struct sk_buff *skb,
 	u8 asker[ETH_ALEN];
 
 	if (skb_shared(skb) || skb_cloned(skb) || skb_is_nonlinear(skb) ||
+	    skb_pfmemalloc(skb) ||
 	    skb_metadata_dst(skb) || skb_network_offset(skb) ||
 	    skb->len < sizeof(*arp) ||
 	    skb_headroom(skb) < LL_RESERVED_SPACE(dev) ||

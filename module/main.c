@@ -93,6 +93,7 @@ static void __net_exit proxyarp_net_exit(struct net *net)
 		proxyarp_sysctl_unregister(fn->all_sysctl);
 	}
 	proxyarp_hooks_unregister(net);
+	mutex_destroy(&pn->hooks_mutex);
 	for (family = 0; family < __PROXYARP_FAMILY_MAX; family++)
 		proxyarp_stats_net_exit(net, family);
 	proxyarp_addr_net_exit(net);

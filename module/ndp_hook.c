@@ -15,7 +15,7 @@
  * mode 2 (audit): decide and trace only.  On a bridge under br_netfilter
  * a frame is seen as it is being bridged: one for another host's MAC is
  * left alone, and a multicast one goes on to the other ports, answered
- * or not.
+ * or not, unless the kernel would answer it from an entry too.
  *
  * Validation is the kernel's, in its order: icmpv6_rcv() (checksum),
  * ndisc_rcv() (hop limit 255, code 0, no fragments while
@@ -155,30 +155,55 @@ static bool proxyarp_ndp_parse(struct sk_buff *skb,
  * PRE_ROUTING with the bridge as input device, before the bridge
  * forwards the frame, another host's relabelled as this host's
  * (setup_pre_routing()).  Its local delivery skips the rest of
- * PRE_ROUTING (ip_sabotage_in()), so this pass is the module's only one.
+ * PRE_ROUTING (ip_sabotage_in()), but not on a bridge in a VRF, where
+ * the hook would see it a second time.  0: not bridged; 1: decide, as
+ * the bridge's own; -1: leave it alone (decided in the first pass,
+ * another host's, or a VLAN's or PPPoE session's, whose device is not
+ * the one the hook is told).
  */
-static const struct nf_bridge_info *
-proxyarp_ndp_bridging(const struct sk_buff *skb)
+static int proxyarp_ndp_bridging(const struct sk_buff *skb)
 {
 #if IS_ENABLED(CONFIG_BRIDGE_NETFILTER)
 	const struct nf_bridge_info *nb = nf_bridge_info_get(skb);
 
-	return nb && nb->in_prerouting ? nb : NULL;
+	if (!nb)
+		return 0;
+	if (!nb->in_prerouting || nb->pkt_otherhost ||
+	    nb->orig_proto != BRNF_PROTO_UNCHANGED)
+		return -1;
+	return 1;
 #else
-	return NULL;
+	return 0;
 #endif
+}
+
+/*
+ * A multicast solicitation being bridged goes on to the bridge's ports
+ * too, unless the kernel would answer its local copy from an explicit
+ * entry (ndisc_recv_ns(), proxy_ndp), after the module's answer or what
+ * the storm guard refused: then it is consumed, as off a bridge.
+ */
+static bool proxyarp_ndp_pass_on(const struct inet6_dev *idev,
+				 const struct proxyarp_ndp_decision *d)
+{
+	const struct net *net = dev_net(idev->dev);
+
+	return d->mcast &&
+	       !(d->entry == PROXYARP_ENTRY_FOUND &&
+		 READ_ONCE(idev->cnf.forwarding) &&
+		 (READ_ONCE(net->ipv6.devconf_all->proxy_ndp) ||
+		  READ_ONCE(idev->cnf.proxy_ndp)));
 }
 
 static unsigned int proxyarp_ndp_in(void *priv, struct sk_buff *skb,
 				    const struct nf_hook_state *state)
 {
 	struct net_device *dev = state->in;
-	const struct nf_bridge_info *bridging;
 	struct proxyarp_ndp_decision d = {};
 	struct proxyarp_dev *pdev;
 	struct proxyarp_fdev *fd;
 	struct inet6_dev *idev;
-	int mode;
+	int mode, bridging;
 
 	pdev = proxyarp_dev_get_rcu(dev);
 	if (!pdev)
@@ -198,9 +223,8 @@ static unsigned int proxyarp_ndp_in(void *priv, struct sk_buff *skb,
 	idev = __in6_dev_get(dev);
 	if (!idev)
 		return NF_ACCEPT;
-	/* A frame the bridge only forwards is not this host's to answer. */
 	bridging = proxyarp_ndp_bridging(skb);
-	if (bridging && bridging->pkt_otherhost)
+	if (bridging < 0)
 		return NF_ACCEPT;
 
 	d.dev = dev;
@@ -226,8 +250,7 @@ static unsigned int proxyarp_ndp_in(void *priv, struct sk_buff *skb,
 		proxyarp_ndp_reply(dev, &d);
 	else if (!proxyarp_ndp_kernel_proxies(idev, &d))
 		return NF_ACCEPT;
-	/* The bridge floods a multicast one to its ports too: let it. */
-	if (bridging && d.mcast)
+	if (bridging && proxyarp_ndp_pass_on(idev, &d))
 		return NF_ACCEPT;
 	consume_skb(skb);
 	return NF_STOLEN;

@@ -171,14 +171,21 @@ static int proxyarp_sysctl_mode(PROXYARP_CTL_CONST struct ctl_table *table,
 				loff_t *ppos, loff_t pos)
 {
 	struct net *net = table->extra2;
+	bool locked;
 	int ret = 0;
 
+	locked = proxyarp_sysctl_ns_lock(table, conf);
 	proxyarp_hooks_lock(net);
 	if (val != PROXYARP_MODE_OFF)
 		ret = proxyarp_hooks_want(net, conf->family);
 	if (!ret)
 		ret = proxyarp_sysctl_store(table, conf, PROXYARP_KNOB_MODE,
 					    val, ppos, pos);
+	/*
+	 * The unhook waits for a grace period: not under RTNL.  The 0 is
+	 * stored, so a device registering from now on copies it.
+	 */
+	proxyarp_sysctl_ns_unlock(locked);
 	if (!ret && val == PROXYARP_MODE_OFF)
 		proxyarp_hooks_drop_unused(net, conf->family);
 	proxyarp_hooks_unlock(net);
@@ -214,11 +221,10 @@ static int proxyarp_sysctl_handler(PROXYARP_CTL_CONST struct ctl_table *table,
 	ret = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
 	if (ret || !write || val == INT_MIN)
 		return ret;
-	locked = proxyarp_sysctl_ns_lock(table, conf);
 	if (knob == PROXYARP_KNOB_MODE)
-		ret = proxyarp_sysctl_mode(table, conf, val, ppos, pos);
-	else
-		ret = proxyarp_sysctl_store(table, conf, knob, val, ppos, pos);
+		return proxyarp_sysctl_mode(table, conf, val, ppos, pos);
+	locked = proxyarp_sysctl_ns_lock(table, conf);
+	ret = proxyarp_sysctl_store(table, conf, knob, val, ppos, pos);
 	proxyarp_sysctl_ns_unlock(locked);
 	return ret;
 }
