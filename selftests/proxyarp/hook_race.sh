@@ -34,8 +34,9 @@ stall_inside() {
 # too).  It runs on CPU 1, the registration on CPU 0: a task woken on
 # the held CPU's run queue would wait there for the window's end (seen
 # on 6.1).  In, it creates READY; told to go on the fifo, it prints
-# "INSIDE VN1DIR RC": whether the registration was held and vn1 had a
-# directory just before its write, and the write's status.
+# "INSIDE VN1DIR RC AFTER": whether the registration was held and vn1
+# had a directory just before its write, the write's status, and
+# whether the registration was still held after it.
 writer() { # NS FIFO READY
 	# shellcheck disable=SC2016 # the inner shell's
 	taskset -c 1 ip netns exec "$1" bash -c '
@@ -45,21 +46,24 @@ writer() { # NS FIFO READY
 		dir=no
 		[ -e /proc/sys/net/proxyarp/conf/vn1 ] && dir=yes
 		echo 0 >/proc/sys/net/proxyarp/conf/default/mode
-		echo "$held $dir $?"' _ "$2" "$3" "$STALL"
+		rc=$?
+		read -r after <"$3/inside"
+		echo "$held $dir $rc $after"' _ "$2" "$3" "$STALL"
 }
 
 # The timed writer, in NS, on CPU 1 (as writer): once told, it writes
-# VALUE to DEV's mode and prints "BEFORE AFTER RC CPU": whether the hold
-# was on just before and just after the write, its status, and the
-# write's CPU time (user + system, s).
-timed_writer() { # NS FIFO READY DEV VALUE
+# VALUE to the mode of DIR (proxyarp/conf/DEV or proxyndp/conf/DEV)
+# and prints "BEFORE AFTER RC CPU": whether the hold was on just before
+# and just after the write, its status, and the write's CPU time
+# (user + system, s).
+timed_writer() { # NS FIFO READY DIR VALUE
 	# shellcheck disable=SC2016 # the inner shell's
 	taskset -c 1 ip netns exec "$1" bash -c '
 		: >"$2"
 		read -r _ <"$1"
 		TIMEFORMAT="%3U %3S"
 		read -r before <"$3/inside"
-		{ time echo "$5" >"/proc/sys/net/proxyarp/conf/$4/mode"; } 2>"$2.time"
+		{ time echo "$5" >"/proc/sys/net/$4/mode"; } 2>"$2.time"
 		rc=$?
 		read -r after <"$3/inside"
 		read -r user sys <"$2.time"
@@ -72,8 +76,9 @@ cpu_under() {
 }
 
 # "all" at 0 in A: its unhook (proxyarp_hooks_drop_unused()) is held
-# 5 s, under A's mutex and RTNL.  Meanwhile a device's write in B, and
-# one in A.
+# 5 s, under A's mutex (not RTNL: the unhook waits for a grace period).
+# Meanwhile a device's ARP write in B, then its NDP write (which needs
+# RTNL), and a device's ARP write in A.
 test_mode_writers() {
 	local a b rc line before after wrc user sys
 
@@ -87,24 +92,37 @@ test_mode_writers() {
 	add_dummy "$b" db
 	pa "$a" da mode 1
 	pa "$b" db mode 1
+	pn "$b" db mode 1
 	rm -f "$TMPDIR"/ready-* "$TMPDIR"/go-*
-	mkfifo "$TMPDIR/go-a" "$TMPDIR/go-b"
-	timed_writer "$b" "$TMPDIR/go-b" "$TMPDIR/ready-b" db 2 >"$TMPDIR/wb" &
+	mkfifo "$TMPDIR/go-a" "$TMPDIR/go-b" "$TMPDIR/go-n"
+	timed_writer "$b" "$TMPDIR/go-b" "$TMPDIR/ready-b" proxyarp/conf/db 2 >"$TMPDIR/wb" &
 	local wb=$!
-	timed_writer "$a" "$TMPDIR/go-a" "$TMPDIR/ready-a" da 2 >"$TMPDIR/wa" &
+	timed_writer "$b" "$TMPDIR/go-n" "$TMPDIR/ready-n" proxyndp/conf/db 2 >"$TMPDIR/wn" &
+	local wn=$!
+	timed_writer "$a" "$TMPDIR/go-a" "$TMPDIR/ready-a" proxyarp/conf/da 2 >"$TMPDIR/wa" &
 	local wa=$!
-	busywait 20000 test -e "$TMPDIR/ready-a" -a -e "$TMPDIR/ready-b"
+	busywait 20000 test -e "$TMPDIR/ready-a" -a -e "$TMPDIR/ready-b" -a -e "$TMPDIR/ready-n"
+	# This shell too stays off the held CPU: woken there, it would
+	# wait for the hold's end before telling the next writer to go.
+	taskset -pc 1 $$ >/dev/null
 	echo 1 >"$STALL/armed"
 	taskset -c 0 ip netns exec "$a" sh -c \
 		'echo 0 >/proc/sys/net/proxyarp/conf/all/mode' &
 	local wall=$!
 	busywait 20000 stall_inside
+	# All at once: a writer's exit leaves its mount namespace, which
+	# waits for a grace period, so for the hold's end.
 	echo go >"$TMPDIR/go-b"
+	echo go >"$TMPDIR/go-n"
 	echo go >"$TMPDIR/go-a"
 	wait "$wb"
 	read -r before after wrc user sys <"$TMPDIR/wb"
 	check_eq "$before $after $wrc" "1 1 0" \
 		"a device's mode written in another namespace while A's unhook is held: done at once (${user:-?} s user, ${sys:-?} s system)"
+	wait "$wn"
+	read -r before after wrc user sys <"$TMPDIR/wn"
+	check_eq "$before $after $wrc" "1 1 0" \
+		"and its proxyndp mode (RTNL): done at once too (${user:-?} s user, ${sys:-?} s system)"
 	wait "$wa"
 	read -r before after wrc user sys <"$TMPDIR/wa"
 	check_eq "$before $after $wrc" "1 0 0" \
@@ -113,8 +131,9 @@ test_mode_writers() {
 	log_test $? "and it waited asleep: ${user:-?} s user, ${sys:-?} s system"
 	wait "$wall"
 	rc=$?
-	line="$rc $(cat "$STALL/stalled") $(pa "$a" all mode) $(pa "$a" da mode) $(pa "$b" db mode)"
-	check_eq "$line" "0 1 0 2 2" "the write to all done, held once; the modes as written"
+	taskset -pc "0-$(($(nproc) - 1))" $$ >/dev/null
+	line="$rc $(cat "$STALL/stalled") $(pa "$a" all mode) $(pa "$a" da mode) $(pa "$b" db mode) $(pn "$b" db mode)"
+	check_eq "$line" "0 1 0 2 2 2" "the write to all done, held once; the modes as written"
 }
 
 # NODE's vn1 is created while "default" goes from 1 to 0; its peer vl1,
@@ -137,8 +156,8 @@ test_default_race() {
 	busywait 20000 stall_inside
 	echo go >"$fifo"
 	wait "$wpid"
-	check_eq "$(cat "$TMPDIR/writer")" "1 no 0" \
-		"default set to 0 while vn1's registration was held, before its directory"
+	check_eq "$(cat "$TMPDIR/writer")" "1 no 0 0" \
+		"default set to 0 from inside vn1's held registration, before its directory: done after it (RTNL)"
 	wait "$link"
 	check_eq "$?/$(cat "$STALL/stalled")" "0/1" "vn1 created, its registration held once"
 	check_eq "$(pa "$node" vn1 mode)/$(pa "$node" default mode)" "1/0" \
