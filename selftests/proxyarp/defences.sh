@@ -32,13 +32,8 @@ LAN6=2001:db8:1::2
 FAR6=2001:db8:7::5
 
 setup() {
-	local ns
-
 	setup_ns node lan || return 1
-	for ns in "$node" "$lan"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
-			net.ipv6.conf.default.accept_dad=0
-	done
+	no_dad "$node" "$lan"
 	link_pair "$node" "$lan" || return 1
 	ip -n "$node" addr add 192.0.2.1/24 dev vlan0
 	ip -n "$lan" addr add 192.0.2.2/24 dev vl0
@@ -112,10 +107,17 @@ test_drop_gratuitous_arp() {
 	pa "$node" vlan0 mode 1
 }
 
+# macs6 NS DEV SOURCE TARGET [NDPQ OPTIONS]: the target link-layer
+# addresses the advertisements for TARGET carry, waiting ASK_WAIT_MS
+# (1 s unless set).
+macs6() {
+	ASK_WAIT_MS=${ASK_WAIT_MS:-1000} ask6 "$@" |
+		sed -n 's/.* tllao=\([0-9a-f:]*\) .*/\1/p' | xargs
+}
+
 # frag_ask [NDPQ OPTIONS]: ask FAR6 from the LAN; the answering MACs.
 frag_ask() {
-	ASK_WAIT_MS=1000 ask6 "$lan" vl0 "$LAN6" "$FAR6" "$@" |
-		sed -n 's/.* tllao=\([0-9a-f:]*\) .*/\1/p' | xargs
+	macs6 "$lan" vl0 "$LAN6" "$FAR6" "$@"
 }
 
 test_fragmented_ns() {
@@ -222,8 +224,7 @@ entry_forwarding_case() {
 	delay=$(ip netns exec "$node" cat /proc/sys/net/ipv6/neigh/vlan0/proxy_delay)
 	ip netns exec "$node" sh -c 'echo 0 >/proc/sys/net/ipv6/neigh/vlan0/proxy_delay'
 	pn "$node" vlan0 mode 0
-	check_eq "$(ASK_WAIT_MS=1500 ask6 "$lan" vl0 "$LAN6" "$entry" |
-		sed -n 's/.* tllao=\([0-9a-f:]*\) .*/\1/p')" "$mac" \
+	check_eq "$(ASK_WAIT_MS=1500 macs6 "$lan" vl0 "$LAN6" "$entry")" "$mac" \
 		"an entry, all.forwarding 0, vlan0's 1: the kernel answers (proxy_ndp)"
 	# The mode is the module's proxy switch, as for ARP, where the
 	# kernel answers an entry whatever proxy_arp says: an entry
@@ -234,8 +235,7 @@ entry_forwarding_case() {
 		ip -n "$node" -6 neigh del proxy "$entry" dev vlan0
 		return
 	fi
-	check_eq "$(ASK_WAIT_MS=1000 ask6 "$lan" vl0 "$LAN6" "$entry" |
-		sed -n 's/.* tllao=\([0-9a-f:]*\) .*/\1/p')" "$mac" \
+	check_eq "$(macs6 "$lan" vl0 "$LAN6" "$entry")" "$mac" \
 		"and the module, from the entry, without proxy_ndp"
 	check_eq "$(reason6_of "$entry")" proxy_entry "reason proxy_entry"
 	ip netns exec "$node" sh -c "echo $delay >/proc/sys/net/ipv6/neigh/vlan0/proxy_delay"
@@ -430,26 +430,26 @@ test_log_martians() {
 	check_eq "$(martian_lines proxyarp 192.0.2.1)" "$before" "log_martians 0: not logged"
 }
 
-# nft_ns_from SADDR: the node's prerouting count of solicitations on
-# vlan0 from SADDR (a rule added by the first call).
-nft_ns_from() {
-	if ! ip netns exec "$node" nft list chain inet defences loop >/dev/null 2>&1; then
-		ip netns exec "$node" nft -f - <<-EOF
-		table inet defences {
-			chain loop {
+# pre_count NS TABLE MATCH: NS's prerouting count of the solicitations
+# MATCH selects, in the inet table TABLE (made by the first call).
+pre_count() {
+	if ! ip netns exec "$1" nft list table inet "$2" >/dev/null 2>&1; then
+		ip netns exec "$1" nft -f - <<-EOF
+		table inet $2 {
+			chain pre {
 				type filter hook prerouting priority 0;
-				iifname "vlan0" ip6 saddr $1 icmpv6 type nd-neighbor-solicit counter
+				icmpv6 type nd-neighbor-solicit $3 counter
 			}
 		}
 		EOF
 	fi
-	ip netns exec "$node" nft list chain inet defences loop |
+	ip netns exec "$1" nft list chain inet "$2" pre |
 		sed -n 's/.* counter packets \([0-9]*\) .*/\1/p'
 }
 
 # shellcheck disable=SC2317 # called through busywait
-ns_counted() { # SADDR BEFORE
-	[ "$(nft_ns_from "$1")" -gt "$2" ]
+pre_count_more() { # NS TABLE MATCH BEFORE
+	[ "$(pre_count "$1" "$2" "$3")" -gt "$4" ]
 }
 
 # The node's own solicitation, sent from a socket with multicast loop
@@ -459,12 +459,13 @@ ns_counted() { # SADDR BEFORE
 # kernel undecided: answering the node's own question by proxy would
 # point its neighbour entry at itself.
 test_looped_back_ns() {
-	local loop=2001:db8:1::5 target=2001:db8:7::5 before
+	local loop=2001:db8:1::5 target=2001:db8:7::5 before match
 
-	ip netns exec "$node" nft delete table inet defences 2>/dev/null
+	match="iifname \"vlan0\" ip6 saddr $loop"
+	ip netns exec "$node" nft delete table inet loop 2>/dev/null
 	# The node joins ff02::1:ff00:5, the target's solicited-node group.
 	ip -n "$node" addr add "$loop/64" dev vlan0 nodad
-	before=$(nft_ns_from "$loop")
+	before=$(pre_count "$node" loop "$match")
 	trace_on || return
 	ip netns exec "$node" python3 - "$loop" "$target" <<-'EOF'
 	import ipaddress, socket, struct, sys
@@ -481,35 +482,13 @@ test_looped_back_ns() {
 	ns = struct.pack("!BBHI", 135, 0, 0, 0) + t.packed + bytes([1, 1]) + mac
 	s.sendto(ns, (str(group), 0, 0, idx))
 	EOF
-	busywait 5000 ns_counted "$loop" "$before"
-	check_eq "$(nft_ns_from "$loop")" "$((before + 1))" \
+	busywait 5000 pre_count_more "$node" loop "$match" "$before"
+	check_eq "$(pre_count "$node" loop "$match")" "$((before + 1))" \
 		"the node's own solicitation came back through PRE_ROUTING on vlan0"
 	check_eq "$(trace_lines6 | grep -c "saddr=$loop ")" 0 \
 		"looped back: left to the kernel, no decision"
 	ip -n "$node" addr del "$loop/64" dev vlan0
-	ip netns exec "$node" nft delete table inet defences
-}
-
-# ns_seen NS TARGET: NS's prerouting count of solicitations for TARGET
-# (a table added by the first call).
-ns_seen() {
-	if ! ip netns exec "$1" nft list table inet seen >/dev/null 2>&1; then
-		ip netns exec "$1" nft -f - <<-EOF
-		table inet seen {
-			chain pre {
-				type filter hook prerouting priority 0;
-				icmpv6 type nd-neighbor-solicit @th,64,128 $(hex6 "$2") counter
-			}
-		}
-		EOF
-	fi
-	ip netns exec "$1" nft list chain inet seen pre |
-		sed -n 's/.* counter packets \([0-9]*\) .*/\1/p'
-}
-
-# shellcheck disable=SC2317 # called through busywait
-seen_more() { # NS TARGET BEFORE
-	[ "$(ns_seen "$1" "$2")" -gt "$3" ]
+	ip netns exec "$node" nft delete table inet loop
 }
 
 # With br_netfilter and bridge-nf-call-ip6tables (Docker's setting), a
@@ -522,7 +501,9 @@ seen_more() { # NS TARGET BEFORE
 #  lan1 e1 ---- p1 [br0 2001:db8:5::1/64, proxyndp mode 1] p2 ---- e2 lan2
 #               node: 2001:db8:7::/64 through d0
 test_bridged() {
-	local l1 l2 mac target=2001:db8:7::5 before out loaded=0
+	local l1 l2 mac target=2001:db8:7::5 before out loaded=0 seen
+
+	seen="@th,64,128 $(hex6 "$target")"
 
 	[ -d /sys/module/br_netfilter ] && loaded=1
 	if ! modprobe br_netfilter; then
@@ -549,25 +530,24 @@ test_bridged() {
 	mac=$(mac_of "$node" br0)
 
 	trace_on || return
-	before=$(ns_seen "$l2" "$target")
-	check_eq "$(ASK_WAIT_MS=1000 ask6 "$l1" e1 2001:db8:5::2 "$target" |
-		sed -n 's/.* tllao=\([0-9a-f:]*\) .*/\1/p')" "$mac" \
+	before=$(pre_count "$l2" seen "$seen")
+	check_eq "$(macs6 "$l1" e1 2001:db8:5::2 "$target")" "$mac" \
 		"a solicitation through the bridge for a routed target: answered"
 	check_match "$(trace6_of "$target")" "dev=br0 .* verdict=reply" \
 		"decided on br0, in br_netfilter's pass"
 	check_eq "$(trace_lines6 | grep -c "target=$target ")" 1 "once"
-	busywait 5000 seen_more "$l2" "$target" "$before"
-	check_eq "$(ns_seen "$l2" "$target")" "$((before + 1))" \
+	busywait 5000 pre_count_more "$l2" seen "$seen" "$before"
+	check_eq "$(pre_count "$l2" seen "$seen")" "$((before + 1))" \
 		"and still flooded to the other port: lan2 saw it"
 
 	# To lan2's MAC: the bridge forwards it, this host is not asked.
 	trace_on || return
-	before=$(ns_seen "$l2" "$target")
+	before=$(pre_count "$l2" seen "$seen")
 	check_eq "$(ASK_WAIT_MS=1000 ask6 "$l1" e1 2001:db8:5::2 "$target" \
 		-d "$target" -D "$(mac_of "$l2" e2)")" "" \
 		"a solicitation to another host's MAC: not answered"
-	busywait 5000 seen_more "$l2" "$target" "$before"
-	check_eq "$(ns_seen "$l2" "$target")" "$((before + 1))" \
+	busywait 5000 pre_count_more "$l2" seen "$seen" "$before"
+	check_eq "$(pre_count "$l2" seen "$seen")" "$((before + 1))" \
 		"it reached that host"
 	check_eq "$(trace_lines6 | grep -c "target=$target ")" 0 \
 		"and the module made no decision on it"

@@ -97,14 +97,11 @@ kvm_ifup() {
 }
 
 setup() {
-	local ns i guests
+	local i guests
 
 	setup_ns node lan wan guest0 guest1 guest2 || return 1
 	guests=("$guest0" "$guest1" "$guest2")
-	for ns in "$node" "$lan" "$wan"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
-			net.ipv6.conf.default.accept_dad=0
-	done
+	no_dad "$node" "$lan" "$wan"
 	ip -n "$node" link add bond0.90 type veth peer name vl0 netns "$lan"
 	ip -n "$node" link add uplink type veth peer name up0 netns "$wan"
 	for i in 0 1 2; do

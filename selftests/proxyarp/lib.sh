@@ -120,6 +120,17 @@ setup_ns() {
 	done
 }
 
+# no_dad NS...: no duplicate address detection in each NS, for devices
+# made from now on, so that their addresses are usable at once.
+no_dad() {
+	local ns
+
+	for ns in "$@"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0
+	done
+}
+
 cleanup_ns() {
 	local ns
 

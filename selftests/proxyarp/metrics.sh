@@ -22,13 +22,8 @@ PROMTOOL=${PROXYARP_PROMTOOL:-$(command -v promtool)}
 node="" lan=""
 
 setup() {
-	local ns
-
 	setup_ns node lan || return 1
-	for ns in "$node" "$lan"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
-			net.ipv6.conf.default.accept_dad=0
-	done
+	no_dad "$node" "$lan"
 	link_pair "$node" "$lan" vlan0 vl0 || return 1
 	link_pair "$node" "$lan" vlan1 vl1 || return 1
 	add_dummy "$node" d0 10.9.0.0/16

@@ -33,13 +33,8 @@ OTHER=2001:db8:1::50
 FAR=2001:db8:77::1
 
 setup() {
-	local ns
-
 	setup_ns node lan guest || return 1
-	for ns in "$node" "$lan" "$guest"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
-			net.ipv6.conf.default.accept_dad=0
-	done
+	no_dad "$node" "$lan" "$guest"
 	ip -n "$node" link add vlan0 type veth peer name vl0 netns "$lan"
 	ip -n "$node" link add tap0 type veth peer name eth0 netns "$guest"
 	add_dummy "$node" tap1

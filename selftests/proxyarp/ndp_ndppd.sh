@@ -43,13 +43,8 @@ NDPPD_TIMEOUT_MS=1500
 declare -A KIND ANSWER
 
 setup() {
-	local ns
-
 	setup_ns node lan wan || return 1
-	for ns in "$node" "$lan" "$wan"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
-			net.ipv6.conf.default.accept_dad=0
-	done
+	no_dad "$node" "$lan" "$wan"
 	ip -n "$node" link add vlan0 type veth peer name vl0 netns "$lan"
 	ip -n "$node" link add up0 type veth peer name up1 netns "$wan"
 	ip -n "$node" link set vlan0 up
@@ -68,8 +63,7 @@ guest() {
 	local g
 
 	setup_ns g || return 1
-	ip netns exec "$g" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
-		net.ipv6.conf.default.accept_dad=0
+	no_dad "$g"
 	ip -n "$node" link add "tap$1" type veth peer name eth0 netns "$g"
 	ip -n "$node" link set "tap$1" up
 	ip -n "$g" link set eth0 up

@@ -20,6 +20,8 @@
 #include <linux/percpu.h>
 #include <linux/ptrace.h>
 
+#include "pa_armed.h"
+
 static char *caller = "proxyarp_guard_allow";
 module_param(caller, charp, 0444);
 MODULE_PARM_DESC(caller, "step only calls made from this function");
@@ -39,21 +41,6 @@ MODULE_PARM_DESC(stepped, "the calls stepped so far");
 
 static DEFINE_PER_CPU(int, pa_clock_inside);
 
-/* Takes one of @armed, unless another caller took the last. */
-static bool pa_clock_take(void)
-{
-	int n = READ_ONCE(armed);
-
-	while (n > 0) {
-		int old = cmpxchg(&armed, n, n - 1);
-
-		if (old == n)
-			return true;
-		n = old;
-	}
-	return false;
-}
-
 static int pa_clock_caller_entry(struct kretprobe_instance *ri,
 				 struct pt_regs *regs)
 {
@@ -72,7 +59,7 @@ static int pa_clock_caller_ret(struct kretprobe_instance *ri,
 static int pa_clock_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	if (READ_ONCE(armed) <= 0 || in_nmi() || in_hardirq() ||
-	    !this_cpu_read(pa_clock_inside) || !pa_clock_take())
+	    !this_cpu_read(pa_clock_inside) || !pa_armed_take(&armed))
 		return 1;
 	return 0;
 }

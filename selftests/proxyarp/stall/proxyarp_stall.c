@@ -23,6 +23,8 @@
 #include <linux/ptrace.h>
 #include <linux/string.h>
 
+#include "pa_armed.h"
+
 static char *symbol = "proxyarp_sysctl_register";
 module_param(symbol, charp, 0444);
 MODULE_PARM_DESC(symbol, "the function held");
@@ -47,28 +49,13 @@ static int stalled;
 module_param(stalled, int, 0444);
 MODULE_PARM_DESC(stalled, "the calls held so far");
 
-/* Takes one of @armed, unless another caller took the last. */
-static bool pa_stall_take(void)
-{
-	int n = READ_ONCE(armed);
-
-	while (n > 0) {
-		int old = cmpxchg(&armed, n, n - 1);
-
-		if (old == n)
-			return true;
-		n = old;
-	}
-	return false;
-}
-
 static int pa_stall_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	const char *arg = (const char *)regs_get_kernel_argument(regs, 1);
 
 	if (*name && (!arg || strncmp(arg, name, IFNAMSIZ)))
 		return 0;
-	if (!pa_stall_take())
+	if (!pa_armed_take(&armed))
 		return 0;
 	WRITE_ONCE(inside, 1);
 	mdelay(READ_ONCE(ms));
