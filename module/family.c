@@ -102,8 +102,8 @@ static bool proxyarp_family_in_use(struct proxyarp_net *pn, int family)
 		return true;
 	/*
 	 * A device copies "default" as it registers, under RTNL, before it
-	 * is in pn->devs; a 0 written to "default" holds RTNL (sysctl.c), so
-	 * such a device has copied the 0 or is in pn->devs by now.
+	 * is in pn->devs; a 0 written to "default" was stored under RTNL
+	 * (sysctl.c), so such a device has copied the 0 or is in pn->devs.
 	 */
 	/* A pdev found here is freed after a grace period at the earliest. */
 	rcu_read_lock();

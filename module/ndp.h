@@ -37,6 +37,8 @@ struct proxyarp_ndp_decision {
 void proxyarp_ndp_decide(struct sk_buff *skb, struct inet6_dev *idev,
 			 const struct proxyarp_conf *conf,
 			 struct proxyarp_ndp_decision *d);
+bool proxyarp_ndp_kernel_entry(const struct inet6_dev *idev,
+			       const struct proxyarp_ndp_decision *d);
 bool proxyarp_ndp_kernel_proxies(struct inet6_dev *idev,
 				 const struct proxyarp_ndp_decision *d);
 

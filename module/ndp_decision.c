@@ -257,22 +257,35 @@ void proxyarp_ndp_decide(struct sk_buff *skb, struct inet6_dev *idev,
 }
 
 /**
+ * proxyarp_ndp_kernel_entry - would ndisc_recv_ns() answer from an entry?
+ * @idev: the receiving device's IPv6 state
+ * @d: the solicitation, after proxyarp_ndp_decide()
+ *
+ * With forwarding, proxy_ndp (in "all" or on the device) and an entry
+ * for the target, the kernel answers a solicitation that reaches it.
+ */
+bool proxyarp_ndp_kernel_entry(const struct inet6_dev *idev,
+			       const struct proxyarp_ndp_decision *d)
+{
+	const struct net *net = dev_net(idev->dev);
+
+	return d->entry == PROXYARP_ENTRY_FOUND &&
+	       READ_ONCE(idev->cnf.forwarding) &&
+	       (READ_ONCE(net->ipv6.devconf_all->proxy_ndp) ||
+		READ_ONCE(idev->cnf.proxy_ndp));
+}
+
+/**
  * proxyarp_ndp_kernel_proxies - would ndisc_recv_ns() answer it?
  * @idev: the receiving device's IPv6 state
  * @d: the solicitation, after proxyarp_ndp_decide() and the guard
  *
- * For a solicitation the module refuses: with forwarding, proxy_ndp (in
- * "all" or on the device) and an entry, the kernel would answer what
- * the storm guard refused; the hook then consumes it.
+ * For a solicitation the module refuses: the kernel would answer from
+ * an entry what the storm guard refused; the hook then consumes it.
  */
 bool proxyarp_ndp_kernel_proxies(struct inet6_dev *idev,
 				 const struct proxyarp_ndp_decision *d)
 {
-	struct net *net = dev_net(idev->dev);
-
 	return d->reason == PROXYARP_REASON_RATE_LIMITED &&
-	       d->entry == PROXYARP_ENTRY_FOUND &&
-	       READ_ONCE(idev->cnf.forwarding) &&
-	       (READ_ONCE(net->ipv6.devconf_all->proxy_ndp) ||
-		READ_ONCE(idev->cnf.proxy_ndp));
+	       proxyarp_ndp_kernel_entry(idev, d);
 }

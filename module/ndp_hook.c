@@ -186,13 +186,7 @@ static int proxyarp_ndp_bridging(const struct sk_buff *skb)
 static bool proxyarp_ndp_pass_on(const struct inet6_dev *idev,
 				 const struct proxyarp_ndp_decision *d)
 {
-	const struct net *net = dev_net(idev->dev);
-
-	return d->mcast &&
-	       !(d->entry == PROXYARP_ENTRY_FOUND &&
-		 READ_ONCE(idev->cnf.forwarding) &&
-		 (READ_ONCE(net->ipv6.devconf_all->proxy_ndp) ||
-		  READ_ONCE(idev->cnf.proxy_ndp)));
+	return d->mcast && !proxyarp_ndp_kernel_entry(idev, d);
 }
 
 static unsigned int proxyarp_ndp_in(void *priv, struct sk_buff *skb,
