@@ -158,8 +158,9 @@ static bool proxyarp_ndp_parse(struct sk_buff *skb,
  * PRE_ROUTING (ip_sabotage_in()), but not on a bridge in a VRF, where
  * the hook would see it a second time.  0: not bridged; 1: decide, as
  * the bridge's own; -1: leave it alone (decided in the first pass,
- * another host's, or a VLAN's or PPPoE session's, whose device is not
- * the one the hook is told).
+ * another host's, or one whose VLAN or PPPoE header br_netfilter took
+ * off: its device is not the one the hook is told).  A VLAN tag taken
+ * off before the bridge is not seen here.
  */
 static int proxyarp_ndp_bridging(const struct sk_buff *skb)
 {
