@@ -142,9 +142,28 @@ void proxyarp_device_net_exit(struct proxyarp_net *pn)
 }
 
 /*
- * Called under RTNL by a write to "all": "default" and every device take
- * the value.  A device whose allmulticast count cannot change keeps its
- * mode; the first such error is returned, the others applied.
+ * Every device's counters before a mode other than 0 is written to "all":
+ * none missing, or nothing written.  Those had stay, unused until a mode.
+ */
+static int proxyarp_conf_all_stats(struct proxyarp_net *pn, int family)
+{
+	struct proxyarp_dev *pdev;
+	unsigned long ifindex;
+	int err;
+
+	xa_for_each(&pn->devs, ifindex, pdev) {
+		err = proxyarp_fdev_want_stats(&pdev->fam[family]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * Called under RTNL and the hooks mutex by a write to "all": "default"
+ * and every device take the value.  A device whose allmulticast count
+ * cannot change keeps its mode; the first such error is returned, the
+ * others applied.
  */
 int proxyarp_conf_set_all(struct proxyarp_net *pn, int family, int knob,
 			  int val)
@@ -155,6 +174,13 @@ int proxyarp_conf_set_all(struct proxyarp_net *pn, int family, int knob,
 	int ret = 0;
 
 	ASSERT_RTNL();
+	if (knob == PROXYARP_KNOB_MODE && val != PROXYARP_MODE_OFF) {
+		lockdep_assert_held(&pn->hooks_mutex);
+		ret = proxyarp_conf_all_stats(pn, family);
+		if (ret)
+			return ret;
+	}
+	WRITE_ONCE(fn->all.val[knob], val);
 	WRITE_ONCE(fn->dflt.val[knob], val);
 	xa_for_each(&pn->devs, ifindex, pdev) {
 		struct proxyarp_conf *conf = &pdev->fam[family].conf;
@@ -187,19 +213,50 @@ static void proxyarp_fdev_unregister(struct proxyarp_dev *pdev, int n)
 		proxyarp_sysctl_unregister(pdev->fam[n].sysctl);
 }
 
-static int proxyarp_fdev_init(struct net *net, struct proxyarp_dev *pdev,
-			      int family)
+/*
+ * A device's counters of a family come with its first mode other than 0
+ * and stay until it unregisters: most devices (a node's taps, a container
+ * host's veths) never have any.  Set once, before the mode leaves 0, by
+ * whoever writes that mode: registration, before the device's tables
+ * exist, or a write under the namespace's hooks mutex (sysctl.c).  The
+ * hooks and the counters file read the pointer without a lock: the
+ * release orders the zeroed blocks before it.
+ */
+int proxyarp_fdev_want_stats(struct proxyarp_fdev *fd)
 {
-	struct proxyarp_fnet *fn = &proxyarp_pernet(net)->fam[family];
+	struct proxyarp_stats __percpu *stats;
+
+	if (fd->stats)
+		return 0;
+	stats = proxyarp_stats_alloc();
+	if (!stats)
+		return -ENOMEM;
+	/* Readers READ_ONCE() it and depend on it: zeroed blocks first. */
+	smp_store_release(&fd->stats, stats);
+	return 0;
+}
+
+/*
+ * The family's tunables from "default".  Counters that cannot be had
+ * leave the device at mode 0, its directory there to try again.
+ */
+static void proxyarp_fdev_init(struct net_device *dev,
+			       struct proxyarp_dev *pdev, int family)
+{
+	struct proxyarp_fnet *fn = &proxyarp_pernet(dev_net(dev))->fam[family];
 	struct proxyarp_fdev *fd = &pdev->fam[family];
+	int *mode = &fd->conf.val[PROXYARP_KNOB_MODE];
 	int i;
 
 	for (i = 0; i < __PROXYARP_KNOB_MAX; i++)
 		fd->conf.val[i] = READ_ONCE(fn->dflt.val[i]);
 	fd->conf.family = family;
 	proxyarp_guard_init(&fd->guard);
-	fd->stats = proxyarp_stats_alloc();
-	return fd->stats ? 0 : -ENOMEM;
+	if (*mode != PROXYARP_MODE_OFF && proxyarp_fdev_want_stats(fd)) {
+		pr_warn("%s: no memory for its %s counters: mode 0, not %d\n",
+			dev->name, proxyarp_families[family].name, *mode);
+		*mode = PROXYARP_MODE_OFF;
+	}
 }
 
 static int proxyarp_dev_add(struct net_device *dev)
@@ -216,11 +273,8 @@ static int proxyarp_dev_add(struct net_device *dev)
 	strscpy(pdev->name, dev->name, IFNAMSIZ);
 	proxyarp_delay_init(pdev);
 
-	for (family = 0; family < __PROXYARP_FAMILY_MAX; family++) {
-		err = proxyarp_fdev_init(net, pdev, family);
-		if (err)
-			goto err_free;
-	}
+	for (family = 0; family < __PROXYARP_FAMILY_MAX; family++)
+		proxyarp_fdev_init(dev, pdev, family);
 	err = -ENOMEM;
 	for (family = 0; family < __PROXYARP_FAMILY_MAX; family++) {
 		pdev->fam[family].sysctl =
@@ -239,7 +293,6 @@ static int proxyarp_dev_add(struct net_device *dev)
 
 err_sysctl:
 	proxyarp_fdev_unregister(pdev, family);
-err_free:
 	proxyarp_fdev_free(pdev);
 	return err;
 }
@@ -306,6 +359,15 @@ err:
 	return -ENOMEM;
 }
 
+/*
+ * True while the module loads: register_netdevice_notifier() replays
+ * NETDEV_REGISTER for every device, and a device the module cannot set
+ * up fails the load, which then undoes the others.  Afterwards a device
+ * it cannot set up is registered all the same, without its directories,
+ * and not proxied: the kernel log says so.  Read under RTNL.
+ */
+static bool proxyarp_device_loading;
+
 static int proxyarp_netdev_event(struct notifier_block *nb,
 				 unsigned long event, void *ptr)
 {
@@ -315,10 +377,11 @@ static int proxyarp_netdev_event(struct notifier_block *nb,
 	switch (event) {
 	case NETDEV_REGISTER:
 		err = proxyarp_dev_add(dev);
-		/* Said here: a device's move to another namespace ignores err. */
-		if (err)
-			pr_warn("%s: no state for the device (%pe): not proxied\n",
-				dev->name, ERR_PTR(err));
+		if (!err || proxyarp_device_loading)
+			break;
+		pr_warn("%s: no state for the device (%pe): not proxied\n",
+			dev->name, ERR_PTR(err));
+		err = 0;
 		break;
 	case NETDEV_CHANGENAME:
 		err = proxyarp_dev_rename(dev);
@@ -334,9 +397,20 @@ static struct notifier_block proxyarp_netdev_notifier = {
 	.notifier_call = proxyarp_netdev_event,
 };
 
+/*
+ * A device registering after the replay, before the flag is cleared
+ * below, is refused on a failure as the kernel's own notifiers would.
+ */
 int proxyarp_device_init(void)
 {
-	return register_netdevice_notifier(&proxyarp_netdev_notifier);
+	int err;
+
+	proxyarp_device_loading = true;
+	err = register_netdevice_notifier(&proxyarp_netdev_notifier);
+	rtnl_lock();
+	proxyarp_device_loading = false;
+	rtnl_unlock();
+	return err;
 }
 
 /* Replays NETDEV_UNREGISTER for every device: all state goes. */

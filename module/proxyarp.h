@@ -87,7 +87,7 @@ struct proxyarp_guard {
 /* One family's state on a device. */
 struct proxyarp_fdev {
 	struct proxyarp_conf conf;
-	struct proxyarp_stats __percpu *stats;
+	struct proxyarp_stats __percpu *stats;	/* from the first mode */
 	struct proxyarp_guard guard;
 	struct ctl_table_header *sysctl;
 	bool allmulti;			/* holds dev_set_allmulti(): RTNL */
@@ -201,6 +201,7 @@ struct proxyarp_fdev *proxyarp_fdev_get_rcu(const struct net_device *dev,
 					    int family);
 struct proxyarp_dev *proxyarp_dev_of_conf(struct proxyarp_conf *conf);
 int proxyarp_dev_sync_allmulti(struct proxyarp_dev *pdev);
+int proxyarp_fdev_want_stats(struct proxyarp_fdev *fd);
 int proxyarp_conf_set_all(struct proxyarp_net *pn, int family, int knob,
 			  int val);
 

@@ -8,7 +8,8 @@
  * ignore), then by reason in the order of enum proxyarp_reason, the reasons
  * the family has (family.c).  Values are decimal and only ever grow; they
  * start at zero when the module loads, or when a device appears in the
- * namespace.
+ * namespace.  A device's counters are allocated with its first mode other
+ * than 0 (device.c): one that never had one reads as zero.
  *
  * The hook counts on the local CPU (this_cpu_inc() on per-CPU unsigned
  * longs, so no lock and no shared cache line); a read sums the CPUs.
@@ -59,14 +60,22 @@ void proxyarp_stats_free(struct proxyarp_stats __percpu *stats)
 	free_percpu(stats);
 }
 
-/* From a hook, in softirq: the namespace's and the device's counters. */
+/*
+ * From a hook, in softirq: the namespace's and the device's counters.
+ * The device's are there once its mode is not 0, but that store may be
+ * seen first (device.c): such a decision counts for the namespace only.
+ */
 void proxyarp_stats_count(struct proxyarp_fnet *fn, struct proxyarp_fdev *fd,
 			  u8 verdict, u8 reason)
 {
+	struct proxyarp_stats __percpu *stats = READ_ONCE(fd->stats);
+
 	this_cpu_inc(fn->stats->verdict[verdict]);
 	this_cpu_inc(fn->stats->reason[reason]);
-	this_cpu_inc(fd->stats->verdict[verdict]);
-	this_cpu_inc(fd->stats->reason[reason]);
+	if (likely(stats)) {
+		this_cpu_inc(stats->verdict[verdict]);
+		this_cpu_inc(stats->reason[reason]);
+	}
 }
 
 static void proxyarp_stats_sum(struct proxyarp_stats __percpu *stats,
@@ -75,6 +84,8 @@ static void proxyarp_stats_sum(struct proxyarp_stats __percpu *stats,
 	int cpu, i;
 
 	memset(sum, 0, sizeof(*sum));
+	if (!stats)
+		return;
 	for_each_possible_cpu(cpu) {
 		const struct proxyarp_stats *s = per_cpu_ptr(stats, cpu);
 
@@ -138,7 +149,7 @@ static int proxyarp_stats_show(struct seq_file *seq, int family)
 		if (!fd)
 			continue;
 		mode = READ_ONCE(fd->conf.val[PROXYARP_KNOB_MODE]);
-		proxyarp_stats_sum(fd->stats, &sum);
+		proxyarp_stats_sum(READ_ONCE(fd->stats), &sum);
 		if (mode == PROXYARP_MODE_OFF && proxyarp_stats_empty(&sum))
 			continue;
 		proxyarp_stats_line(seq, reasons, dev->name, mode, &sum);

@@ -84,16 +84,27 @@ void proxyarp_conf_init(struct proxyarp_conf *conf, int family)
 }
 
 /*
- * A device's NDP mode: the device's allmulticast count follows it, under
- * RTNL.  The device's table is unregistered under RTNL, which waits for
- * this handler: only try the lock, and restart the write when it is
- * taken, as devinet_conf_proc() does.
+ * A device's mode, under the namespace's hooks mutex: its counters come
+ * before its first mode other than 0 (device.c).  NDP's allmulticast
+ * count follows the mode, under RTNL.  The device's table is
+ * unregistered under RTNL, which waits for this handler: only try the
+ * lock, and restart the write when it is taken, as devinet_conf_proc()
+ * does.
  */
 static int proxyarp_sysctl_dev_mode(struct proxyarp_conf *conf, int val)
 {
 	struct proxyarp_dev *pdev = proxyarp_dev_of_conf(conf);
 	int old, err;
 
+	if (val != PROXYARP_MODE_OFF) {
+		err = proxyarp_fdev_want_stats(&pdev->fam[conf->family]);
+		if (err)
+			return err;
+	}
+	if (conf->family != PROXYARP_NDP) {
+		WRITE_ONCE(conf->val[PROXYARP_KNOB_MODE], val);
+		return 0;
+	}
 	if (!rtnl_trylock())
 		return restart_syscall();
 	old = conf->val[PROXYARP_KNOB_MODE];
@@ -114,26 +125,17 @@ static int proxyarp_sysctl_store(PROXYARP_CTL_CONST struct ctl_table *table,
 	struct proxyarp_fnet *fn = &pn->fam[conf->family];
 	int ret;
 
-	if (conf == &fn->dflt) {
+	/* The caller holds RTNL for these: proxyarp_sysctl_ns_lock(). */
+	if (conf == &fn->all)
+		return proxyarp_conf_set_all(pn, conf->family, knob, val);
+	if (conf == &fn->dflt || knob != PROXYARP_KNOB_MODE) {
 		WRITE_ONCE(*(int *)table->data, val);
 		return 0;
 	}
-	if (conf != &fn->all &&
-	    (conf->family != PROXYARP_NDP || knob != PROXYARP_KNOB_MODE)) {
-		WRITE_ONCE(*(int *)table->data, val);
-		return 0;
-	}
-	if (conf != &fn->all) {
-		ret = proxyarp_sysctl_dev_mode(conf, val);
-		if (ret == -ERESTARTNOINTR)
-			*ppos = pos;
-		return ret;
-	}
-
-	/* The caller holds RTNL: proxyarp_sysctl_ns_lock(). */
-	ASSERT_RTNL();
-	WRITE_ONCE(fn->all.val[knob], val);
-	return proxyarp_conf_set_all(pn, conf->family, knob, val);
+	ret = proxyarp_sysctl_dev_mode(conf, val);
+	if (ret == -ERESTARTNOINTR)
+		*ppos = pos;
+	return ret;
 }
 
 /*
@@ -183,10 +185,11 @@ static int proxyarp_sysctl_mode(PROXYARP_CTL_CONST struct ctl_table *table,
 					    val, ppos, pos);
 	/*
 	 * The unhook waits for a grace period: not under RTNL.  The 0 is
-	 * stored, so a device registering from now on copies it.
+	 * stored, so a device registering from now on copies it.  A write
+	 * that failed (not one restarted) leaves no hooks it registered.
 	 */
 	proxyarp_sysctl_ns_unlock(locked);
-	if (!ret && val == PROXYARP_MODE_OFF)
+	if (ret != -ERESTARTNOINTR && (ret || val == PROXYARP_MODE_OFF))
 		proxyarp_hooks_drop_unused(net, conf->family);
 	proxyarp_hooks_unlock(net);
 	return ret;

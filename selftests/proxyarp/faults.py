@@ -12,9 +12,9 @@ directly or through the kernel (a sysctl table, a proc file, a hook, an
 xarray node), can fail.  Debian's kernels have none of it: SKIP there.
 
 1. One at a time (/proc/PID/fail-nth): each operation that makes the
-   module allocate (insmod, creating, renaming and moving a device,
-   creating a namespace, the first mode write of each family and entry,
-   adding an address, rmmod) is run with its Nth allocation failed, for
+   module allocate (insmod, creating a device at default's mode 0 and
+   1, renaming and moving one, creating a namespace, the first mode
+   write of each family and entry, adding an address, rmmod) is run with its Nth allocation failed, for
    N = 1, 2, ... until it runs with none failed.  Each injection is
    asserted made (a fault attribute's "times" went down, or the
    forced-failure dump is in the log), attributed to its site (the
@@ -102,7 +102,7 @@ REQUIRED = (
      "addr.c: the address mirror's entry"),
     (r"proxyarp_(dev_add|dev_register|netdev_event)", r"__kmalloc", "device",
      "device.c: the per-device state"),
-    (r"proxyarp_(stats_alloc|fdev_init|dev_add|dev_register|netdev_event)", r"should_fail",
+    (r"proxyarp_(stats_alloc|fdev_want_stats|fdev_init|conf_all_stats|sysctl_\w+)", r"should_fail",
      "device counters", "stats.c: a device's per-CPU counters (fail_proxyarp)"),
     (r"proxyarp_stats_(alloc|net_init)", r"should_fail", "namespace counters",
      "stats.c: a namespace's per-CPU counters (fail_proxyarp)"),
@@ -454,10 +454,12 @@ class World:
 
     def __init__(self):
         self.unset = set()       # devices the log named, any namespace
+        self.uncounted = set()   # (tree, device) the log said start at mode 0
         self.inexact = False     # the address mirror's fallback
 
     def loaded(self):
         self.unset.clear()
+        self.uncounted.clear()
         self.inexact = False
 
     def note(self, lines):
@@ -465,6 +467,9 @@ class World:
             m = re.search(r"proxyarp: (\S+): no state for the device", line)
             if m:
                 self.unset.add(m.group(1))
+            m = re.search(r"proxyarp: (\S+): no memory for its (\w+) counters: mode 0", line)
+            if m:
+                self.uncounted.add((m.group(2), m.group(1)))
             if "sender addresses now checked the slow way" in line:
                 self.inexact = True
 
@@ -683,24 +688,66 @@ def series_rmmod():
 
 
 def series_create():
+    """A device is never refused: one the module cannot set up is
+    created without its tunables, and the log names it."""
     def op(nth):
         return ip("-n", NODE, "link", "add", "fi0", "type", "dummy", nth=nth, check=False)
 
     def check(rc, out, whole):
         devs, trees = tree_state(NODE)
         errs = []
-        if rc and "fi0" in devs:
-            errs.append("refused, yet fi0 exists")
-        if not rc and knob(NODE, "proxyarp", "fi0", "max_rate") is None:
-            errs.append("fi0 created without its tunables")
-        if whole and rc:
-            errs.append("refused with nothing failed: " + out)
+        if rc:
+            errs.append("ip link add refused: " + out)
+        elif "fi0" not in devs:
+            errs.append("fi0 not there")
+        elif knob(NODE, "proxyarp", "fi0", "max_rate") is None and "fi0" not in world.unset:
+            errs.append("fi0 created without its tunables and without a log line")
+        elif whole and "fi0" in world.unset:
+            errs.append("nothing failed, yet fi0 has no state")
         return errs
 
     def undo():
         ip("-n", NODE, "link", "del", "fi0", check=False)
+        world.unset.discard("fi0")
 
     return Series("create a device", op, check, undo=undo)
+
+
+def series_create_default():
+    """A device created while default's mode is 1: its counters come at
+    registration; without them it starts at mode 0, and the log says so."""
+    def before():
+        for tree in TREES:
+            set_knob(NODE, tree, "default", "mode", 1)
+
+    def op(nth):
+        return ip("-n", NODE, "link", "add", "fi4", "type", "dummy", nth=nth, check=False)
+
+    def check(rc, out, whole):
+        errs = []
+        if rc:
+            return ["ip link add refused: " + out]
+        if "fi4" in world.unset:
+            return ["nothing failed, yet fi4 has no state"] if whole else []
+        for tree in TREES:
+            mode = knob(NODE, tree, "fi4", "mode")
+            if mode == 1 or (mode == 0 and (tree, "fi4") in world.uncounted):
+                continue
+            errs.append("%s: fi4 at mode %s%s" % (tree, mode, "" if mode else
+                                                   ", without a log line"))
+        if whole and world.uncounted:
+            errs.append("nothing failed, yet %s started at mode 0" % world.uncounted)
+        return errs
+
+    def undo():
+        ip("-n", NODE, "link", "del", "fi4", check=False)
+        world.unset.discard("fi4")
+        world.uncounted.clear()
+        for tree in TREES:
+            set_knob(NODE, tree, "default", "mode", 0)
+
+    return Series("create a device at default's mode 1", op, check, before=before,
+                  undo=undo)
 
 
 def series_rename():
@@ -1375,7 +1422,7 @@ def main():
                    (NODE4, PROXIED4, PROXIED6))
         with open(KMEMLEAK, "w") as f:
             f.write("clear")
-        series = [series_create(), series_rename(), series_move(),
+        series = [series_create(), series_create_default(), series_rename(), series_move(),
                   series_netns(), series_addr()]
         for tree in TREES:
             for entry in (VN, "all", "default"):
