@@ -82,31 +82,47 @@ test_qlen() {
 	neigh proxy_qlen 64
 }
 
-# queue_some: leave 10 answers waiting (proxy_delay 3 s), and check
-# through the trace that they were decided and none was sent yet.
+# queue_some WHAT [LISTEN_MS]: 10 requests whose answers wait
+# (proxy_delay 10 s: each a random time below it), asked by an arpq
+# that listens LISTEN_MS (0) in the background (pid in asker, output in
+# heard, start in t_asked); the trace shows all 10 decided.
 queue_some() {
-	neigh proxy_delay 300
+	neigh proxy_delay 1000
 	trace_start
-	ip netns exec "$lan" "$ARPQ" -i vl0 -s 192.0.2.1 -w 0 -q \
-		-f <(seq -f '10.9.3.%g' 1 10) >/dev/null
+	t_asked=$(date +%s%N)
+	ip netns exec "$lan" "$ARPQ" -i vl0 -s 192.0.2.1 -w "${2:-0}" \
+		-f <(seq -f '10.9.3.%g' 1 10) >"$heard" 2>&1 &
+	asker=$!
+	# shellcheck disable=SC2016 # expanded by eval, at each try
+	busywait 3000 eval '[ "$(trace_lines | grep -c "verdict=reply reason=proxied")" = 10 ]'
 	check_eq "$(trace_lines | grep -c 'verdict=reply reason=proxied')" "10" \
 		"$1: 10 answers are waiting"
 }
 
 test_flush() {
+	local asker heard t_asked t_done ms
+
+	heard=$(mktemp /tmp/proxyarp-heard.XXXXXX)
 	pa "$node" vlan0 honor_proxy_delay 1
 	queue_some "device deletion"
 	ip -n "$node" link del vlan0
 	log_test $? "a device with answers waiting is deleted"
+	wait "$asker"
 
 	link_pair "$node" "$lan"
 	pa "$node" vlan0 mode 1
 	pa "$node" vlan0 honor_proxy_delay 1
-	queue_some "module unload"
+	queue_some "module unload" 10500
 	module_unload
 	log_test $? "the module is unloaded with answers waiting"
-	check_eq "$(ASK_WAIT_MS=3500 ask "$lan" vl0 192.0.2.1 10.9.3.1 -c 0)" "" \
-		"nothing is answered after the unload"
+	t_done=$(date +%s%N)
+	wait "$asker"
+	# A reply's us= counts from its request, sent after t_asked: one
+	# with more than t_done - t_asked came after the unload.
+	ms=$(((t_done - t_asked) / 1000000))
+	check_eq "$(awk -v ms="$ms" '$1 == "reply" { sub(/us=/, "", $5); n += ($5 / 1000 > ms); k++ }
+		END { print n + 0, (k < 10) }' "$heard")" "0 1" \
+		"the unload: nothing answered after it ($ms ms in), and some answers were still waiting ($(grep -c '^reply' "$heard") of 10 sent)"
 	module_load
 
 	pa "$node" vlan0 mode 1
@@ -114,6 +130,8 @@ test_flush() {
 	queue_some "namespace deletion"
 	ip netns del "$node"
 	log_test $? "a namespace with answers waiting is deleted"
+	wait "$asker"
+	rm -f "$heard"
 }
 
 require_root

@@ -28,6 +28,10 @@ UAPI=$TOP/include/uapi/linux/proxyarp.h
 
 ret=$ksft_pass
 ntest=0
+# One line per ask or ask6 whose request was not sent (the tool failed,
+# or sent nothing): finish fails the script on any, whatever the check
+# that used the answer concluded.
+ASK_ERRORS=$(mktemp /tmp/proxyarp-ask.XXXXXX)
 NS_LIST=()
 TRACE_INSTANCE=
 
@@ -142,6 +146,7 @@ cleanup_ns() {
 
 cleanup() {
 	cleanup_ns
+	rm -f "$ASK_ERRORS"
 	if [ -n "$TRACE_INSTANCE" ]; then
 		echo 0 >"$TRACE_INSTANCE/events/proxyarp/enable" 2>/dev/null
 		rmdir "$TRACE_INSTANCE" 2>/dev/null
@@ -150,6 +155,11 @@ cleanup() {
 
 # Scripts call this last: exit with the kselftest code.
 finish() {
+	if [ -s "$ASK_ERRORS" ]; then
+		sed 's/^/# not sent: /' "$ASK_ERRORS"
+		log_test 1 "every request asked was sent"
+	fi
+	rm -f "$ASK_ERRORS"
 	echo "1..$ntest"
 	exit "$ret"
 }
@@ -240,15 +250,33 @@ ipv6() {
 	ip netns exec "$1" bash -c "echo '$4' >/proc/sys/net/ipv6/conf/$2/$3"
 }
 
+# asked RC OUTPUT WHAT...: the reply lines of arpq's or ndpq's OUTPUT
+# (exit status RC); when the tool failed or sent nothing, a line saying
+# so instead, which no check expects, and one in ASK_ERRORS.  Its status
+# is 0 when a reply came, as grep's.
+asked() {
+	local rc=$1 out=$2
+
+	shift 2
+	if [ "$rc" -ne 0 ] || ! grep -qE '^sent [1-9]' <<<"$out"; then
+		echo "$* (exit $rc): $(tail -n 1 <<<"$out")" >>"$ASK_ERRORS"
+		echo "not sent: $*"
+		return 2
+	fi
+	grep '^reply' <<<"$out"
+}
+
 # ask6 NS DEV SOURCE TARGET [NDPQ OPTIONS...]: the advertisements, one
 # line each: "reply TARGET from SRC to DST hlim=H flags=RSO tllao=MAC
 # us=DELAY".
 ask6() {
-	local ns=$1 dev=$2 src=$3 target=$4
+	local ns=$1 dev=$2 src=$3 target=$4 out rc
 
 	shift 4
-	ip netns exec "$ns" "$NDPQ" -i "$dev" -s "$src" -w "${ASK_WAIT_MS:-300}" \
-		"$@" "$target" | grep '^reply'
+	out=$(ip netns exec "$ns" "$NDPQ" -i "$dev" -s "$src" -w "${ASK_WAIT_MS:-300}" \
+		"$@" "$target" 2>&1)
+	rc=$?
+	asked "$rc" "$out" "ndpq -i $dev -s $src $* $target in $ns"
 }
 
 # hex6 ADDRESS: the address as one hexadecimal number, for nft's raw
@@ -266,11 +294,13 @@ ipv4() {
 # ask NS DEV SIP TARGET [ARPQ OPTIONS...]: the replies, one line each:
 # "reply TARGET is-at MAC us=DELAY".
 ask() {
-	local ns=$1 dev=$2 sip=$3 tip=$4
+	local ns=$1 dev=$2 sip=$3 tip=$4 out rc
 
 	shift 4
-	ip netns exec "$ns" "$ARPQ" -i "$dev" -s "$sip" -w "${ASK_WAIT_MS:-300}" \
-		"$@" "$tip" | grep '^reply'
+	out=$(ip netns exec "$ns" "$ARPQ" -i "$dev" -s "$sip" -w "${ASK_WAIT_MS:-300}" \
+		"$@" "$tip" 2>&1)
+	rc=$?
+	asked "$rc" "$out" "arpq -i $dev -s $sip $* $tip in $ns"
 }
 
 # tally NS DEV [ARPQ OPTIONS...]: arpq's count of a batch (-q -t), as
@@ -292,9 +322,10 @@ ask_count() {
 	ip netns exec "$ns" "$ARPQ" -i "$dev" -s "$sip" -q "$@" | tail -n 1
 }
 
-# answer NS DEV SIP TARGET: the MACs that answered, space separated.
+# answer NS DEV SIP TARGET: the MACs that answered, space separated (or
+# ask's line that the request was not sent).
 answer() {
-	ask "$@" | awk '{ print $4 }' | xargs
+	ask "$@" | awk '$1 == "reply" { print $4; next } { print }' | xargs
 }
 
 mac_of() {

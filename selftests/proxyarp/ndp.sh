@@ -131,6 +131,7 @@ test_refusals() {
 
 	for type in unreachable blackhole prohibit; do
 		ip -n "$node" -6 route replace "$type" 2001:db8:6::/64 table 100
+		trace_start	# this type's event, not the last one's
 		check_eq "$(ask 2001:db8:6::1)" "" "a $type route: no answer"
 		check_eq "$(reason6_of 2001:db8:6::1)" not_unicast "traced not_unicast ($type)"
 	done

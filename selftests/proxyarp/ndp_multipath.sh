@@ -46,6 +46,7 @@ outcome() {
 	local src=$1 out
 
 	shift
+	trace_start	# this asker's event only
 	out=$(ask6 "$lan" vl0 "$src" "$TARGET" "$@")
 	if [ -n "$out" ]; then
 		echo reply
