@@ -1366,6 +1366,21 @@ def cleanup():
             ip("netns", "del", ns, check=False)
 
 
+def teardown():
+    """The namespaces deleted and the module unloaded, nothing injected:
+    every namespace exit of the module has run when rmmod returns (it
+    runs those not yet cleaned up itself).  Their log is checked here
+    and left for the runner."""
+    cleanup()
+    rc, out = run(("rmmod", "proxyarp")) if module_loaded() else (0, "")
+    splats = dumps_and_splats(log.read())[1]
+    for line in splats:
+        tap.note(line)
+    tap.result(not rc and not splats,
+               "teardown: namespaces deleted, module unloaded, no splat%s" %
+               ("; rmmod: " + out if rc else ""))
+
+
 def main():
     global log, kernel_end, kmemleak_text
     if os.geteuid():
@@ -1450,11 +1465,11 @@ def main():
         if ONLY != "random":
             report(required=not ONLY)
     finally:
-        cleanup()
         # The forced failures' dumps have Call Traces the runner would
         # count: every record since the start was checked above.
         log.read()
         subprocess.run(["dmesg", "--clear"])
+        teardown()
     print("1..%d" % tap.n)
     return KSFT_FAIL if tap.failed else KSFT_PASS
 
