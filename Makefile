@@ -4,6 +4,8 @@
 #   make demo             the incident and the fix, side by side, in a guest
 #   make check            everything, in guests booting Debian's 6.1, 6.12 and 7.x
 #   make check-debug      the suite on a KASAN/lockdep/kmemleak 6.12 build
+#   make check-mutants    each deliberate defect of selftests/proxyarp/mutants.txt
+#                         built alone and caught by the suite (6.12)
 #   make bench            latency, lossless rate and cost, kernel vs module
 #   make deb              proxyarp-dkms_<version>_all.deb
 #   make deps             install what the checks need (apt, as root) and
@@ -68,6 +70,9 @@ deb:
 check-debug:
 	scripts/check --debug
 
+check-mutants:
+	scripts/mutants
+
 bench:
 	scripts/bench
 
@@ -84,4 +89,4 @@ vmshell:
 	scripts/vmtest -k $(KVER) -- bash
 
 .PHONY: all module clean install install-config dkms-install dkms-uninstall deps demo deb \
-	check check-debug bench soak style vmshell
+	check check-debug check-mutants bench soak style vmshell

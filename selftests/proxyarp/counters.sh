@@ -188,6 +188,15 @@ test_footprint() {
 		"per device per CPU (${written[1]} for $((n + 1)) devices)"
 }
 
+# The harness (lib.sh): a request that could not be sent is not an
+# empty answer; finish fails the script on it.
+test_ask_unsent() {
+	check_match "$(answer "$lan" nosuch0 192.0.2.1 10.9.1.1)" "^not sent: arpq" \
+		"answer: a request arpq could not send reads as not sent, not as no reply"
+	check_eq "$(wc -l <"$ASK_ERRORS")" 1 "and is listed for finish to fail on"
+	: >"$ASK_ERRORS"
+}
+
 require_root
 require_cmd ip taskset
 trap 'pcpu_probe_stop; cleanup' EXIT
@@ -199,4 +208,5 @@ test_counts
 test_cpus
 test_lifetime
 test_footprint
+test_ask_unsent
 finish
