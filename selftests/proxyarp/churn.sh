@@ -274,6 +274,10 @@ require_cmd ip
 trap 'flood_stop; cleanup' EXIT
 TMPDIR=$(mktemp -d)
 module_load || exit "$ksft_fail"
+# $RANDOM's choices, replayable: PROXYARP_SEED.
+SEED=${PROXYARP_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
+RANDOM=$SEED
+echo "# seed $SEED (PROXYARP_SEED to replay)"
 setup || exit "$ksft_fail"
 
 test_devices

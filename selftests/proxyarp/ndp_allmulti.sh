@@ -98,16 +98,22 @@ test_all() {
 		"all/mode 0: every flag given back"
 }
 
+# is_allmulti NS DEV: read at each try of busywait.
+# shellcheck disable=SC2317 # called through busywait
+is_allmulti() {
+	[ "$(allmulti "$1" "$2")" = 1 ]
+}
+
 test_default() {
 	pn "$node" default mode 1
 	ip -n "$node" link add dm1 type dummy
-	busywait 2000 test "$(allmulti "$node" dm1)" = 1
+	busywait 2000 is_allmulti "$node" dm1
 	log_test $? "a device registering with default/mode 1 enters allmulticast mode"
 	ip -n "$node" link set dm1 netns "$other"
 	check_eq "$(pn "$other" dm1 mode)/$(allmulti "$other" dm1)" 0/0 \
 		"moved to a namespace whose default is 0: mode 0, flag given back"
 	ip -n "$other" link set dm1 netns "$node"
-	busywait 2000 test "$(allmulti "$node" dm1)" = 1
+	busywait 2000 is_allmulti "$node" dm1
 	log_test $? "moved back: mode 1 from default, allmulticast again"
 	ip -n "$node" link del dm1
 	log_test $? "deleted with mode 1"

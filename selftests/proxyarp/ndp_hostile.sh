@@ -136,6 +136,10 @@ require_cmd ip ethtool python3
 TMPDIR=$(mktemp -d)
 trap 'cleanup; rm -rf "$TMPDIR"' EXIT
 module_load || exit "$ksft_fail"
+# $RANDOM's choices, replayable: PROXYARP_SEED.
+SEED=${PROXYARP_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
+RANDOM=$SEED
+echo "# seed $SEED (PROXYARP_SEED to replay)"
 setup || exit "$ksft_fail"
 
 test_kinds
