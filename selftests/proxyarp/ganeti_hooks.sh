@@ -43,7 +43,7 @@ RAN=()
 # The private mount namespace, with Ganeti's files over / (see above).
 if [ -z "${GANETI_HOOKS_NS:-}" ]; then
 	[ -x "$GANETI_ROOT/usr/lib/ganeti/3.0$KVM_IFUP" ] ||
-		{ echo "# SKIP: no Ganeti scripts at $GANETI_ROOT (scripts/ganeti)"; exit "$ksft_skip"; }
+		missing "no Ganeti scripts at $GANETI_ROOT (scripts/ganeti)"
 	exec env GANETI_HOOKS_NS=1 unshare --mount --propagation private "$0" "$@"
 fi
 OVL=$(mktemp -d)
