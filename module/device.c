@@ -160,8 +160,8 @@ static int proxyarp_conf_all_stats(struct proxyarp_net *pn, int family)
 }
 
 /*
- * Called under RTNL and the hooks mutex by a write to "all": "default"
- * and every device take the value.  A device whose allmulticast count
+ * Called under RTNL by a write to "all" (and the hooks mutex for a mode):
+ * "default" and every device take the value.  A device whose allmulticast count
  * cannot change keeps its mode; the first such error is returned, the
  * others applied.
  */
@@ -216,23 +216,23 @@ static void proxyarp_fdev_unregister(struct proxyarp_dev *pdev, int n)
 /*
  * A device's counters of a family come with its first mode other than 0
  * and stay until it unregisters: most devices (a node's taps, a container
- * host's veths) never have any.  Set once, before the mode leaves 0, by
- * whoever writes that mode: registration, before the device's tables
- * exist, or a write under the namespace's hooks mutex (sysctl.c).  The
- * hooks and the counters file read the pointer without a lock: the
- * release orders the zeroed blocks before it.
+ * host's veths) never have any.  Set before the mode leaves 0 by whoever
+ * writes that mode: registration, or a write under the namespace's hooks
+ * mutex (sysctl.c).  The hooks and the counters file read the pointer
+ * without a lock; cmpxchg() orders the zeroed blocks before it and, as
+ * netdev_core_stats_alloc() does, keeps one if two ever race.
  */
 int proxyarp_fdev_want_stats(struct proxyarp_fdev *fd)
 {
 	struct proxyarp_stats __percpu *stats;
 
-	if (fd->stats)
+	if (READ_ONCE(fd->stats))
 		return 0;
 	stats = proxyarp_stats_alloc();
 	if (!stats)
 		return -ENOMEM;
-	/* Readers READ_ONCE() it and depend on it: zeroed blocks first. */
-	smp_store_release(&fd->stats, stats);
+	if (cmpxchg(&fd->stats, NULL, stats))
+		proxyarp_stats_free(stats);
 	return 0;
 }
 

@@ -125,7 +125,7 @@ static int proxyarp_sysctl_store(PROXYARP_CTL_CONST struct ctl_table *table,
 	struct proxyarp_fnet *fn = &pn->fam[conf->family];
 	int ret;
 
-	/* The caller holds RTNL for these: proxyarp_sysctl_ns_lock(). */
+	/* The caller holds RTNL: proxyarp_sysctl_ns_lock(). */
 	if (conf == &fn->all)
 		return proxyarp_conf_set_all(pn, conf->family, knob, val);
 	if (conf == &fn->dflt || knob != PROXYARP_KNOB_MODE) {
@@ -186,10 +186,11 @@ static int proxyarp_sysctl_mode(PROXYARP_CTL_CONST struct ctl_table *table,
 	/*
 	 * The unhook waits for a grace period: not under RTNL.  The 0 is
 	 * stored, so a device registering from now on copies it.  A write
-	 * that failed (not one restarted) leaves no hooks it registered.
+	 * that failed leaves no hooks it registered, a restarted one
+	 * included: the restart may never come (the device going, a signal).
 	 */
 	proxyarp_sysctl_ns_unlock(locked);
-	if (ret != -ERESTARTNOINTR && (ret || val == PROXYARP_MODE_OFF))
+	if (ret || val == PROXYARP_MODE_OFF)
 		proxyarp_hooks_drop_unused(net, conf->family);
 	proxyarp_hooks_unlock(net);
 	return ret;
