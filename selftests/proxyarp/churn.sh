@@ -208,6 +208,7 @@ test_netns() {
 # "knob=value" and the invalid ones that were accepted as "BAD ...".
 # shellcheck disable=SC2016 # for the writers' bash
 WRITER='
+	RANDOM=$SEED
 	valid=(mode:0 mode:1 mode:2 ignore_default_route:0 ignore_default_route:1
 	       min_prefixlen:0 min_prefixlen:17 min_prefixlen:32
 	       honor_proxy_delay:0 honor_proxy_delay:1 max_rate:0 max_rate:5000
@@ -229,11 +230,13 @@ WRITER='
 '
 
 test_writers() {
-	local w pids=() knob dir val bad=0 out=$TMPDIR/writers t0=$SECONDS
+	local w pids=() knob dir val bad=0 out=$TMPDIR/writers t0=$SECONDS rx
 
+	rx=$(ip netns exec "$na" cat /sys/class/net/vlan0/statistics/rx_packets)
 	flood_start vl0
 	for w in 1 2 3 4; do
-		ip netns exec "$na" env WRITES="$WRITES" bash -c "$WRITER" >"$out.$w" 2>&1 &
+		ip netns exec "$na" env WRITES="$WRITES" SEED=$((SEED + w)) bash -c "$WRITER" \
+			>"$out.$w" 2>&1 &
 		pids+=($!)
 	done
 	# A device comes and goes meanwhile: it copies default under RTNL.
@@ -242,6 +245,9 @@ test_writers() {
 	done
 	wait "${pids[@]}"
 	flood_stop
+	rx=$(($(ip netns exec "$na" cat /sys/class/net/vlan0/statistics/rx_packets) - rx))
+	[ "$rx" -ge 100 ]
+	log_test $? "concurrent writers: the flood ran beside them ($rx requests received on vlan0)"
 
 	check_eq "$(cat "$out".* | grep -c '^BAD')" "0" \
 		"concurrent writers: 4 x $WRITES rounds, every invalid write was refused ($((SECONDS - t0)) s)"

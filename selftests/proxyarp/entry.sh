@@ -107,8 +107,8 @@ test_guard_consumes() {
 	read -r sent replies ms <<<"$(tally "$lan" vl0 -s 192.0.2.1 -w 300 \
 		-f <(yes 10.7.1.1 | head -n 20))"
 	want=$(awk -v ms="$ms" 'BEGIN { printf "%d", 1 + ms / 1000 }')
-	check_eq "$sent $((replies <= want))" "20 1" \
-		"max_rate 1, 20 requests for an entry's target: $replies answered in $ms ms, at most $want"
+	check_eq "$sent $((replies >= 1 && replies <= want))" "20 1" \
+		"max_rate 1, 20 requests for an entry's target: $replies answered in $ms ms, 1 to $want"
 	pa "$node" vlan0 max_rate 0
 }
 

@@ -178,9 +178,10 @@ test_with_kernel_proxy() {
 		"kernel proxy_arp=1 beside mode=1 cannot answer what the module refused"
 	check_eq "$(answer "$lan" vl0 "$GW" "$GUEST")" "$vlan_mac" \
 		"kernel proxy_arp=1 beside mode=1: one reply, not two"
-	# With a proxy delay, a second answer from the kernel would come late.
+	# With a proxy delay, a second answer from the kernel would come
+	# late: up to 0.8 s, listened for 2.5 s.
 	ip netns exec "$node" sh -c 'echo 80 >/proc/sys/net/ipv4/neigh/vlan0/proxy_delay'
-	check_eq "$(ASK_WAIT_MS=1000 answer "$lan" vl0 "$GW" "$GUEST")" "$vlan_mac" \
+	check_eq "$(ASK_WAIT_MS=2500 answer "$lan" vl0 "$GW" "$GUEST")" "$vlan_mac" \
 		"kernel proxy_arp=1 with proxy_delay beside mode=1: still one reply"
 	ip netns exec "$node" sh -c 'echo 0 >/proc/sys/net/ipv4/neigh/vlan0/proxy_delay'
 	kernel_proxy_arp 0

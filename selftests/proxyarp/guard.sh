@@ -70,6 +70,10 @@ test_rate() {
 		"the log line names the device, the limit and a count"
 
 	out=$(flood vl0 100 100)
+	read -r sent replies ms <<<"$out"
+	want=$(awk -v ms="$ms" 'BEGIN { printf "%d", 10 + 50 * ms / 1000 }')
+	check_eq "$sent $((replies >= 1 && replies <= want + 4))" "100 1" \
+		"a second flood is limited too: $replies of 100 answered in $ms ms, at most $want"
 	check_eq "$(($(log_lines vlan0) - logged0))" "1" "no second log line within a minute"
 }
 

@@ -29,7 +29,7 @@ setup() {
 }
 
 test_multipath() {
-	local mac
+	local mac sent replies
 
 	mac=$(mac_of "$node" vlan0)
 	trace_start
@@ -50,6 +50,13 @@ test_multipath() {
 	# Forty askers, so that the hash varies.
 	ipv4 "$node" vlan0 proxy_arp 1
 	seq -f '192.0.2.%g 10.6.2.1' 10 49 >"$TMPDIR/askers"
+	# The control: the kernel alone answers the askers hashed to d0.
+	pa "$node" vlan0 mode 0
+	read -r _ sent _ replies <<<"$(ip netns exec "$lan" "$ARPQ" -i vl0 -F "$TMPDIR/askers" |
+		tail -n 1)"
+	check_eq "$sent $((replies > 0 && replies < 40))" "40 1" \
+		"control, the kernel alone: $replies of 40 askers hashed to d0, the others to vlan0"
+	pa "$node" vlan0 mode 1
 	check_eq "$(ip netns exec "$lan" "$ARPQ" -i vl0 -F "$TMPDIR/askers" | tail -n 1)" \
 		"sent 40 replies 0" \
 		"kernel proxy_arp beside mode 1: none of 40 askers answered"
