@@ -118,7 +118,8 @@ tap_stop() {
 # bpftrace prints a line per arp_create() call.
 bt_start() {
 	# shellcheck disable=SC2016 # bpftrace's own syntax
-	bpftrace -B line -e 'kprobe:arp_create { printf("create\n"); }' \
+	bpftrace -B line -e 'kprobe:arp_create { printf("create\n"); }
+		tracepoint:syscalls:sys_enter_kill /args->pid == 2147483600/ { printf("mark\n"); }' \
 		>"$TMPDIR/bt" 2>&1 &
 	bt_pid=$!
 	busywait "$BPFTRACE_WAIT_MS" grep -q Attaching "$TMPDIR/bt"
@@ -129,17 +130,27 @@ creates() {
 }
 
 # shellcheck disable=SC2317 # called through busywait
-creates_reach() { # N
-	[ "$(creates)" -ge "$1" ]
+marks_reach() { # N
+	[ "$(grep -c '^mark$' "$TMPDIR/bt")" -ge "$1" ]
 }
 
-# creates_after WANT: the count, once bpftrace has had time to print:
-# up to 10 s for it to reach WANT (its output lags under load), and
-# 2 s more in any case, so that a call it prints late still counts.
-creates_after() {
-	busywait 10000 creates_reach "$1"
-	sleep 2
-	creates
+# creates_now: the count, once bpftrace has printed every call made so
+# far: its output lags, but it reads each CPU's events in order, so a
+# mark made on every CPU (a kill(2) its other probe prints), once
+# printed, comes after them.  "silent" if the marks never come.
+creates_now() {
+	local marks cpu ncpu
+
+	marks=$(grep -c '^mark$' "$TMPDIR/bt")
+	ncpu=$(nproc)
+	for ((cpu = 0; cpu < ncpu; cpu++)); do
+		taskset -c "$cpu" sh -c 'kill -0 2147483600' 2>/dev/null
+	done
+	if busywait 30000 marks_reach $((marks + ncpu)); then
+		creates
+	else
+		echo silent
+	fi
 }
 
 test_replies() {
@@ -166,13 +177,13 @@ test_replies() {
 	n=$(creates)
 	inplace=$(frame 10.9.1.1)
 	check_eq "$inplace" "$kernel" "the module's reply, nothing else holding the request: the kernel's"
-	check_eq "$(creates_after "$n")" "$n" "built in the request's buffer: no arp_create()"
+	check_eq "$(creates_now)" "$n" "built in the request's buffer: no arp_create()"
 
 	tap_start || { log_test 1 "the packet tap starts"; return; }
 	n=$(creates)
 	tapped=$(frame 10.9.1.1)
 	check_eq "$tapped" "$kernel" "with a packet tap on vlan0 (the request cloned): the kernel's"
-	check_eq "$(creates_after $((n + 1)))" "$((n + 1))" "built by arp_create()"
+	check_eq "$(creates_now)" "$((n + 1))" "built by arp_create()"
 	tap_stop
 
 	ip netns exec "$node" sh -c 'echo 5 >/proc/sys/net/ipv4/neigh/vlan0/proxy_delay'
@@ -180,7 +191,7 @@ test_replies() {
 	n=$(creates)
 	delayed=$(frame 10.9.1.1)
 	check_eq "$delayed" "$kernel" "after honor_proxy_delay's wait: the kernel's"
-	check_eq "$(creates_after "$n")" "$n" "built in the queued request's buffer"
+	check_eq "$(creates_now)" "$n" "built in the queued request's buffer"
 	pa "$node" vlan0 honor_proxy_delay 0
 	ip netns exec "$node" sh -c 'echo 0 >/proc/sys/net/ipv4/neigh/vlan0/proxy_delay'
 
@@ -190,7 +201,7 @@ test_replies() {
 	check_eq "$(($(vx0_rx) - rx))/$(counter "$node" vx0 reply)" "1/1" \
 		"through the tunnel: vx0 received the request alone, the module answered it"
 	check_eq "$tunnel" "$kernel_vx" "back through the tunnel (its metadata kept): the kernel's"
-	check_eq "$(creates_after $((n + 1)))" "$((n + 1))" \
+	check_eq "$(creates_now)" "$((n + 1))" \
 		"built by arp_create() (a request with tunnel metadata)"
 
 	bpftrace_stop "$bt_pid"

@@ -193,14 +193,24 @@ hook_ran() {
 	[ "$(hook_calls "$1")" -gt "$2" ]
 }
 
-# hooked NS N: "yes" when a request received on hbN ran the hook
-# (bpftrace's output may lag: wait up to 3 s before saying no).
+# hooked NS N: "yes" when a request received on hbN ran the hook.
+# bpftrace's output lags: a request on hb0 (hooked throughout) follows
+# from the same CPU, whose softirq takes both in turn, and bpftrace
+# reads each CPU's events in order: once hb0's is printed, hbN's would
+# have been.  "silent" if it never is.
 hooked() {
-	local before
+	local before before0
 
 	before=$(hook_calls "$2")
-	ask "$1" "ha$2" 192.0.2.1 192.0.2.2 >/dev/null
-	if busywait 3000 hook_ran "$2" "$before"; then
+	before0=$(hook_calls 0)
+	(
+		taskset -pc 0 "$BASHPID" >/dev/null
+		ask "$1" "ha$2" 192.0.2.1 192.0.2.2
+		ask "$h0" ha0 192.0.2.1 192.0.2.2
+	) >/dev/null
+	if ! busywait 30000 hook_ran 0 "$before0"; then
+		echo silent
+	elif hook_ran "$2" "$before"; then
 		echo yes
 	else
 		echo no
