@@ -183,6 +183,16 @@ missing() {
 	exit "$ksft_skip"
 }
 
+# skip_tool WHAT: a check needs a tool that is not there: skipped when
+# run by hand, failed under make check, which installs it.
+skip_tool() {
+	if [ "${PROXYARP_NO_SKIP:-0}" = 1 ]; then
+		log_test 1 "$*, and make check installs it"
+	else
+		log_skip "$*"
+	fi
+}
+
 require_cmd() {
 	local cmd
 

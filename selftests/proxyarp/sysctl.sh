@@ -224,7 +224,7 @@ test_hook() {
 	local i ns
 
 	if ! command -v bpftrace >/dev/null; then
-		log_skip "bpftrace not installed"
+		skip_tool "bpftrace not installed"
 		return
 	fi
 	setup_ns h0 h1 h2 h3 || return

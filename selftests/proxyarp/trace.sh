@@ -59,7 +59,7 @@ test_bpftrace() {
 	local out=/tmp/bpftrace.$$ pid line reply_reason
 
 	if ! command -v bpftrace >/dev/null; then
-		log_skip "bpftrace not installed"
+		skip_tool "bpftrace not installed"
 		return
 	fi
 	# shellcheck disable=SC2016 # bpftrace's own $ variables
