@@ -92,6 +92,8 @@ static void usage(void)
 		"  -c N      send the whole target list N times (default 1)\n"
 		"  -r RATE   packets per second (default: as fast as possible)\n"
 		"  -w MS     wait for replies after the last packet (default 300)\n"
+		"  -W MS     none by then: wait up to MS after the last packet for a\n"
+		"            first reply, then -w after it (default: -w's)\n"
 		"  -H N -P N -L N -l N   ARP hrd, pro, hln, pln fields\n"
 		"  -n BYTES  frame length to send (truncate or pad)\n"
 		"  -f FILE   read targets from FILE, one a line\n"
@@ -256,8 +258,11 @@ static int handle_reply(const struct frame *fr, ssize_t len, int quiet)
 	return 0;
 }
 
-/* Collect replies until @deadline (CLOCK_MONOTONIC, ns). */
-static long receive(int fd, uint64_t deadline, int quiet)
+/*
+ * Collect replies until @deadline (CLOCK_MONOTONIC, ns), or until the
+ * first with @first.
+ */
+static long receive(int fd, uint64_t deadline, int quiet, int first)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	struct frame fr;
@@ -272,7 +277,7 @@ static long receive(int fd, uint64_t deadline, int quiet)
 			break;
 		while ((len = recv(fd, &fr, sizeof(fr), MSG_DONTWAIT)) > 0)
 			n += handle_reply(&fr, len, quiet);
-		if (now_ns() >= deadline)
+		if (now_ns() >= deadline || (first && n))
 			break;
 	}
 	return n;
@@ -281,19 +286,19 @@ static long receive(int fd, uint64_t deadline, int quiet)
 int main(int argc, char **argv)
 {
 	int hrd = 1, pro = ETH_P_IP, hln = 6, pln = 4, op = 1;
-	int sha_set = 0, esrc_set = 0, wait_ms = 300, quiet = 0, timing = 0;
+	int sha_set = 0, esrc_set = 0, wait_ms = 300, late_ms = 0, quiet = 0, timing = 0;
 	long count = 1, rate = 0, sent = 0, replies = 0;
 	uint8_t sha[6], esrc[6], tha[6] = { 0 };
 	const char *ifname = NULL, *targets_file = NULL, *requests_file = NULL;
 	size_t frame_len = 42;
 	struct sockaddr_ll ll = { 0 };
 	struct ifreq ifr = { 0 };
-	uint64_t start, next, last = 0;
+	uint64_t start, next, last = 0, end;
 	struct frame fr;
 	int fd, c;
 	long i;
 
-	while ((c = getopt(argc, argv, "i:s:S:E:d:T:o:c:r:w:H:P:L:l:n:f:F:qtN")) != -1) {
+	while ((c = getopt(argc, argv, "i:s:S:E:d:T:o:c:r:w:W:H:P:L:l:n:f:F:qtN")) != -1) {
 		switch (c) {
 		case 'i': ifname = optarg; break;
 		case 's':
@@ -308,6 +313,7 @@ int main(int argc, char **argv)
 		case 'c': count = atol(optarg); break;
 		case 'r': rate = atol(optarg); break;
 		case 'w': wait_ms = atoi(optarg); break;
+		case 'W': late_ms = atoi(optarg); break;
 		case 'H': hrd = atoi(optarg); break;
 		case 'P': pro = strtol(optarg, NULL, 0); break;
 		case 'L': hln = atoi(optarg); break;
@@ -367,7 +373,7 @@ int main(int argc, char **argv)
 		memcpy(fr.arp.sip, &t->sip, 4);
 		memcpy(fr.arp.tip, &t->ip, 4);
 		if (rate) {
-			replies += receive(fd, next, quiet);
+			replies += receive(fd, next, quiet, 0);
 			next = start + (uint64_t)(i + 1) * 1000000000ull / rate;
 		}
 		t->sent_ns = now_ns();
@@ -381,10 +387,19 @@ int main(int argc, char **argv)
 		}
 		sent++;
 		last = t->sent_ns;
-		replies += receive(fd, 0, quiet);
+		replies += receive(fd, 0, quiet, 0);
 	}
-	replies += receive(fd, now_ns() + (uint64_t)wait_ms * 1000000ull,
-			   quiet);
+	end = now_ns();
+	replies += receive(fd, end + (uint64_t)wait_ms * 1000000ull, quiet, 0);
+	/* -W: a slow node's answer still counts, and its duplicates too. */
+	if (!replies && late_ms > wait_ms) {
+		replies += receive(fd, end + (uint64_t)late_ms * 1000000ull,
+				   quiet, 1);
+		if (replies)
+			replies += receive(fd, now_ns() +
+					   (uint64_t)wait_ms * 1000000ull,
+					   quiet, 0);
+	}
 	if (timing)
 		printf("time %.3f\n", last ? (last - start) / 1e6 : 0.0);
 	printf("sent %ld replies %ld\n", sent, replies);

@@ -31,6 +31,7 @@ import random
 import subprocess
 import sys
 import threading
+import time
 
 from ksft import KO, KSFT_FAIL, KSFT_PASS, KSFT_SKIP, SEED, Tap
 
@@ -189,6 +190,19 @@ class Fuzz:
                 for key, want in self.want.items()
                 for got in [read(conf(*key))] if got != want]
 
+    def churn_write(self, index, tree, knob, data, want):
+        """A write to a device the churn makes, renames and deletes: the
+        model's outcome (counted in landed), or ENOENT for a device that
+        is not (or no longer) there."""
+        entry = self.rng.choice(["ch%d" % i for i in range(8)] +
+                                ["cr%d" % i for i in range(8)])
+        got = write(conf(tree, entry, knob), data)
+        if got == want[:2]:
+            self.landed += 1
+        elif got != ("err", errno.ENOENT):
+            self.errors.append("write %d: %r to %s: %s, want %s or ENOENT"
+                               % (index, data, conf(tree, entry, knob), got, want))
+
     def one(self, index, churn):
         rng = self.rng
         tree = rng.choice(sorted(KNOBS))
@@ -198,15 +212,7 @@ class Fuzz:
         data = payload(rng, lo, hi)
         want = model(data, lo, hi)
         if churn and rng.random() < 0.25:
-            # A device the churn makes, renames and deletes: the model's
-            # outcome, or ENOENT for a device that is not (or no longer)
-            # there.
-            entry = rng.choice(["ch%d" % i for i in range(8)] +
-                               ["cr%d" % i for i in range(8)])
-            got = write(conf(tree, entry, knob), data)
-            if got != want[:2] and got != ("err", errno.ENOENT):
-                self.errors.append("write %d: %r to %s: %s, want %s or ENOENT"
-                                   % (index, data, conf(tree, entry, knob), got, want))
+            self.churn_write(index, tree, knob, data, want)
             return
         got = write(conf(tree, entry, knob), data)
         oracle_want = model(data, 0, 2)
@@ -234,6 +240,7 @@ class Fuzz:
     def run(self, n, churn, what):
         self.errors = []
         self.kinds = {}
+        self.landed = 0
         for i in range(n):
             self.one(i, churn)
             if len(self.errors) >= 10:
@@ -243,6 +250,26 @@ class Fuzz:
         self.tap.result(not self.errors, "%s: %d writes (%s), each as the model says, "
                         "nothing half applied" % (what, n, ", ".join(
                             "%s %d" % kv for kv in sorted(self.kinds.items()))))
+        if churn:
+            self.churn_landed(n)
+
+    def churn_landed(self, n):
+        """Some writes must have found a churned device there: ENOENT
+        alone would pass whatever the module did with the others.  More
+        are made, for up to a minute, until one lands."""
+        tried, end = 0, time.monotonic() + 60
+        while not self.landed and not self.errors and time.monotonic() < end:
+            tree = self.rng.choice(sorted(KNOBS))
+            knob = self.rng.choice(sorted(KNOBS[tree]))
+            lo, hi = KNOBS[tree][knob]
+            data = payload(self.rng, lo, hi)
+            self.churn_write(n + tried, tree, knob, data, model(data, lo, hi))
+            tried += 1
+        for e in self.errors:
+            self.tap.note(e)
+        self.tap.result(self.landed > 0 and not self.errors,
+                        "writes to churned devices: %d found one there, as the "
+                        "model says (%d more made to find one)" % (self.landed, tried))
 
 
 def churner(stop, rng, failures):

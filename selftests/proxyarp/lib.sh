@@ -25,6 +25,11 @@ BPFTRACE_WAIT_MS=${PROXYARP_BPFTRACE_WAIT_MS:-600000}
 # And how long it may take to exit after SIGINT (ms).
 BPFTRACE_STOP_MS=${PROXYARP_BPFTRACE_STOP_MS:-60000}
 UAPI=$TOP/include/uapi/linux/proxyarp.h
+# ask and ask6 listen ASK_WAIT_MS (default 300) after the request; when
+# no answer came by then, up to ASK_LATE_MS after it for a first one (a
+# stalled guest's), then ASK_WAIT_MS more for its duplicates.  An answer
+# costs what it did; "no answer" costs ASK_LATE_MS.
+ASK_LATE_MS=${PROXYARP_ASK_LATE_MS:-1500}
 
 ret=$ksft_pass
 ntest=0
@@ -293,7 +298,7 @@ ask6() {
 
 	shift 4
 	out=$(ip netns exec "$ns" "$NDPQ" -i "$dev" -s "$src" -w "${ASK_WAIT_MS:-300}" \
-		"$@" "$target" 2>&1)
+		-W "$ASK_LATE_MS" "$@" "$target" 2>&1)
 	rc=$?
 	asked "$rc" "$out" "ndpq -i $dev -s $src $* $target in $ns"
 }
@@ -317,7 +322,7 @@ ask() {
 
 	shift 4
 	out=$(ip netns exec "$ns" "$ARPQ" -i "$dev" -s "$sip" -w "${ASK_WAIT_MS:-300}" \
-		"$@" "$tip" 2>&1)
+		-W "$ASK_LATE_MS" "$@" "$tip" 2>&1)
 	rc=$?
 	asked "$rc" "$out" "arpq -i $dev -s $sip $* $tip in $ns"
 }
@@ -360,6 +365,8 @@ trace_start() {
 	if [ -z "$TRACE_INSTANCE" ]; then
 		TRACE_INSTANCE=$TRACEFS/instances/proxyarp-$$
 		mkdir "$TRACE_INSTANCE" || return 1
+		# The storm guard's clock (ktime_get_mono_fast_ns()).
+		echo mono >"$TRACE_INSTANCE/trace_clock" || return 1
 	fi
 	echo 0 >"$TRACE_INSTANCE/events/proxyarp/enable"
 	echo >"$TRACE_INSTANCE/trace"
@@ -374,6 +381,20 @@ trace_lines() {
 # The same for NDP: proxyndp_decision's lines.
 trace_lines6() {
 	sed -n 's/.*proxyndp_decision: //p' "$TRACE_INSTANCE/trace"
+}
+
+# trace_span PATTERN: the seconds from the first to the last decision
+# traced since trace_start whose line matches PATTERN (an ERE), by the
+# trace's clock; 0 for fewer than two.
+trace_span() {
+	grep -E "proxy(arp|ndp)_decision: .*$1" "$TRACE_INSTANCE/trace" | awk '
+	{
+		for (i = 1; i <= NF; i++)
+			if ($i ~ /^[0-9]+\.[0-9]+:$/) { t = $i + 0; break }
+		if (!n++) first = t
+		last = t
+	}
+	END { printf "%.6f\n", n ? last - first : 0 }'
 }
 
 # reason6_of TARGET: the reason traced for the last solicitation for TARGET.

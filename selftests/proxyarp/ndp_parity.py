@@ -161,7 +161,12 @@ class Topology:
             m = re.match(r"q (\d+) (?:frame ([0-9a-f]+)|none)$", line)
             if m:
                 answers[int(m.group(1))] = m.group(2)
-        return [answers.get(i) for i in range(len(self.questions))]
+        # A question ndpq never asked is not one left unanswered.
+        unasked = [i for i in range(len(self.questions)) if i not in answers]
+        if unasked:
+            raise RuntimeError("ndpq asked %d of %d questions (first not asked: %d)"
+                               % (len(answers), len(self.questions), unasked[0]))
+        return [answers[i] for i in range(len(self.questions))]
 
     def destroy(self):
         for ns in (self.node, self.lan):

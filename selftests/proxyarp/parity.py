@@ -276,6 +276,10 @@ class Node:
                 f.flush()
                 out = run(ARPQ, "-i", "c%d" % i, "-F", f.name, "-w", "400",
                           ns=self.client)
+            # A request arpq never sent is not one left unanswered.
+            if not re.search(r"^sent %d replies" % len(mine), out, re.M):
+                raise RuntimeError("arpq on c%d sent not %d requests: %s"
+                                   % (i, len(mine), out.splitlines()[-1:]))
             for m in re.finditer(r"^reply (\S+) is-at \S+ us=\d+ asker=(\S+)$",
                                  out, re.M):
                 answered.add((port, m.group(2), m.group(1)))
