@@ -98,7 +98,7 @@ struct proxyarp_dev {
 	struct net_device *dev;		/* valid while in the xarray */
 	struct hlist_node hnode;	/* device.c's hash, by dev */
 	char name[IFNAMSIZ];		/* the name sysctl knows it by */
-	struct sk_buff_head queue;	/* ARP requests waiting: delay.c */
+	struct sk_buff_head queue;	/* ARP requests waiting: arp_delay.c */
 	struct timer_list timer;
 	bool dead;			/* under queue.lock */
 	struct rcu_head rcu;
@@ -140,25 +140,6 @@ enum proxyarp_entry {
 	PROXYARP_ENTRY_UNKNOWN,		/* not looked up (yet) */
 	PROXYARP_ENTRY_NONE,
 	PROXYARP_ENTRY_FOUND,
-};
-
-/* What was asked, what was found, and what was decided. */
-struct proxyarp_decision {
-	const struct net_device *dev;	/* receiving device */
-	const struct net_device *oif;	/* nexthop device, NULL: no route */
-	__be32 sip;
-	__be32 tip;
-	__be32 prefix;			/* matched route */
-	u32 table;			/* 0: no route matched */
-	u8 plen;
-	u8 sha[ETH_ALEN];
-	u8 mode;
-	u8 verdict;
-	u8 reason;
-	/* decision.c's own */
-	u8 entry;			/* enum proxyarp_entry */
-	bool pvlan;			/* a nexthop back out by proxy_arp_pvlan */
-	bool garp_dropped;		/* by drop_gratuitous_arp */
 };
 
 /* main.c */
@@ -212,23 +193,6 @@ struct ctl_table_header *proxyarp_sysctl_register(struct net *net,
 void proxyarp_sysctl_unregister(struct ctl_table_header *hdr);
 void proxyarp_conf_init(struct proxyarp_conf *conf, int family);
 
-/* decision.c */
-void proxyarp_decide(struct sk_buff *skb, struct in_device *in_dev,
-		     const struct proxyarp_conf *conf,
-		     struct proxyarp_decision *d);
-bool proxyarp_kernel_has_work(const struct proxyarp_decision *d);
-
-/* delay.c */
-void proxyarp_delay_init(struct proxyarp_dev *pdev);
-void proxyarp_delay_flush(struct proxyarp_dev *pdev);
-unsigned int proxyarp_delay_of(const struct proxyarp_dev *pdev,
-			       struct in_device *in_dev,
-			       const struct sk_buff *skb);
-bool proxyarp_delay_enqueue(struct proxyarp_dev *pdev,
-			    struct in_device *in_dev, struct sk_buff *skb,
-			    const struct proxyarp_decision *d,
-			    unsigned int delay);
-
 /* stats.c */
 struct proxyarp_stats __percpu *proxyarp_stats_alloc(void);
 void proxyarp_stats_free(struct proxyarp_stats __percpu *stats);
@@ -242,10 +206,12 @@ void proxyarp_guard_init(struct proxyarp_guard *g);
 bool proxyarp_guard_allow(struct proxyarp_fdev *fd,
 			  const struct net_device *dev);
 
-/* hook.c */
+/* arp_hook.c */
 extern const struct nf_hook_ops proxyarp_arp_ops[1];
-void proxyarp_send_reply(struct sk_buff *skb, struct net_device *dev,
-			 __be32 sip, __be32 tip, const u8 *sha);
+
+/* arp_delay.c: a device's queue, from its registration to its end */
+void proxyarp_delay_init(struct proxyarp_dev *pdev);
+void proxyarp_delay_flush(struct proxyarp_dev *pdev);
 
 /* ndp_hook.c */
 extern const struct nf_hook_ops proxyarp_ndp_ops[1];

@@ -299,7 +299,7 @@ test_guard_clock() {
 	rmmod proxyarp_clock
 }
 
-# The in-place reply (hook.c) reuses the request's buffer: what the
+# The in-place reply (arp_reply.c) reuses the request's buffer: what the
 # request carried in from the receive path must not go out with the
 # reply, as a new buffer from arp_create() would not carry it.  RPS on
 # vlan0 hashes the request; the asker's packet socket leaves its CPU in

@@ -32,7 +32,7 @@
 #include <net/nexthop.h>
 #include <net/route.h>
 
-#include "proxyarp.h"
+#include "arp.h"
 
 /*
  * __fib_validate_source(), net/ipv4/fib_frontend.c (not exported): the

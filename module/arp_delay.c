@@ -22,7 +22,7 @@
 #include <net/dst.h>
 #include <net/neighbour.h>
 
-#include "proxyarp.h"
+#include "arp.h"
 
 struct proxyarp_cb {
 	unsigned long due;

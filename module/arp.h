@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * proxyarp's IPv4 side: answering ARP requests from routes.
+ * arp_hook.c reads a request and acts, arp_decision.c decides,
+ * arp_reply.c sends the reply, arp_delay.c holds a request for
+ * honor_proxy_delay.
+ */
+#ifndef _PROXYARP_ARP_H
+#define _PROXYARP_ARP_H
+
+#include <linux/if_arp.h>
+#include <linux/inetdevice.h>
+
+#include "proxyarp.h"
+
+/* An Ethernet/IPv4 ARP packet, as on the wire. */
+struct proxyarp_arp_eth {
+	struct arphdr hdr;
+	u8 sha[ETH_ALEN];
+	__be32 sip;
+	u8 tha[ETH_ALEN];
+	__be32 tip;
+} __packed;
+
+/* What was asked, what was found, and what was decided. */
+struct proxyarp_decision {
+	const struct net_device *dev;	/* receiving device */
+	const struct net_device *oif;	/* nexthop device, NULL: no route */
+	__be32 sip;
+	__be32 tip;
+	__be32 prefix;			/* matched route */
+	u32 table;			/* 0: no route matched */
+	u8 plen;
+	u8 sha[ETH_ALEN];
+	u8 mode;
+	u8 verdict;
+	u8 reason;
+	/* arp_decision.c's own */
+	u8 entry;			/* enum proxyarp_entry */
+	bool pvlan;			/* a nexthop back out by proxy_arp_pvlan */
+	bool garp_dropped;		/* by drop_gratuitous_arp */
+};
+
+/* arp_decision.c */
+void proxyarp_decide(struct sk_buff *skb, struct in_device *in_dev,
+		     const struct proxyarp_conf *conf,
+		     struct proxyarp_decision *d);
+bool proxyarp_kernel_has_work(const struct proxyarp_decision *d);
+
+/* arp_delay.c */
+unsigned int proxyarp_delay_of(const struct proxyarp_dev *pdev,
+			       struct in_device *in_dev,
+			       const struct sk_buff *skb);
+bool proxyarp_delay_enqueue(struct proxyarp_dev *pdev,
+			    struct in_device *in_dev, struct sk_buff *skb,
+			    const struct proxyarp_decision *d,
+			    unsigned int delay);
+
+/* arp_reply.c */
+void proxyarp_send_reply(struct sk_buff *skb, struct net_device *dev,
+			 __be32 sip, __be32 tip, const u8 *sha);
+
+#endif /* _PROXYARP_ARP_H */
