@@ -363,10 +363,11 @@ trace_start() {
 		return 1
 	fi
 	if [ -z "$TRACE_INSTANCE" ]; then
-		TRACE_INSTANCE=$TRACEFS/instances/proxyarp-$$
-		mkdir "$TRACE_INSTANCE" || return 1
+		mkdir "$TRACEFS/instances/proxyarp-$$" || return 1
 		# The storm guard's clock (ktime_get_mono_fast_ns()).
-		echo mono >"$TRACE_INSTANCE/trace_clock" || return 1
+		echo mono >"$TRACEFS/instances/proxyarp-$$/trace_clock" ||
+			{ rmdir "$TRACEFS/instances/proxyarp-$$"; return 1; }
+		TRACE_INSTANCE=$TRACEFS/instances/proxyarp-$$
 	fi
 	echo 0 >"$TRACE_INSTANCE/events/proxyarp/enable"
 	echo >"$TRACE_INSTANCE/trace"
@@ -383,18 +384,15 @@ trace_lines6() {
 	sed -n 's/.*proxyndp_decision: //p' "$TRACE_INSTANCE/trace"
 }
 
-# trace_span PATTERN: the seconds from the first to the last decision
-# traced since trace_start whose line matches PATTERN (an ERE), by the
-# trace's clock; 0 for fewer than two.
-trace_span() {
-	grep -E "proxy(arp|ndp)_decision: .*$1" "$TRACE_INSTANCE/trace" | awk '
-	{
+# trace_stamped: trace_lines, each after its time stamp in seconds (by
+# the instance's clock, mono: the storm guard's own).
+trace_stamped() {
+	awk '{
 		for (i = 1; i <= NF; i++)
 			if ($i ~ /^[0-9]+\.[0-9]+:$/) { t = $i + 0; break }
-		if (!n++) first = t
-		last = t
-	}
-	END { printf "%.6f\n", n ? last - first : 0 }'
+		if (sub(/.*proxyarp_decision: /, ""))
+			printf "%.6f %s\n", t, $0
+	}' "$TRACE_INSTANCE/trace"
 }
 
 # reason6_of TARGET: the reason traced for the last solicitation for TARGET.
