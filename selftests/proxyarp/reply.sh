@@ -119,7 +119,7 @@ tap_stop() {
 bt_start() {
 	# shellcheck disable=SC2016 # bpftrace's own syntax
 	bpftrace -B line -e 'kprobe:arp_create { printf("create\n"); }
-		tracepoint:syscalls:sys_enter_kill /args->pid == 2147483600/ { printf("mark\n"); }' \
+		tracepoint:signal:signal_generate /args->sig == 28/ { printf("mark\n"); }' \
 		>"$TMPDIR/bt" 2>&1 &
 	bt_pid=$!
 	busywait "$BPFTRACE_WAIT_MS" grep -q Attaching "$TMPDIR/bt"
@@ -136,15 +136,18 @@ marks_reach() { # N
 
 # creates_now: the count, once bpftrace has printed every call made so
 # far: its output lags, but it reads each CPU's events in order, so a
-# mark made on every CPU (a kill(2) its other probe prints), once
-# printed, comes after them.  "silent" if the marks never come.
+# mark made on every CPU (a SIGWINCH a shell there sends itself, which
+# its other probe prints: signal_generate, not the kill(2) syscall's
+# tracepoint, which the debug kernel lacks), once printed, comes after
+# them.  "silent" if the marks never come.
 creates_now() {
 	local marks cpu ncpu
 
 	marks=$(grep -c '^mark$' "$TMPDIR/bt")
 	ncpu=$(nproc)
 	for ((cpu = 0; cpu < ncpu; cpu++)); do
-		taskset -c "$cpu" sh -c 'kill -0 2147483600' 2>/dev/null
+		# shellcheck disable=SC2016 # the inner shell's own pid
+		taskset -c "$cpu" sh -c 'kill -WINCH $$' 2>/dev/null
 	done
 	if busywait 30000 marks_reach $((marks + ncpu)); then
 		creates
