@@ -31,6 +31,10 @@ setup() {
 	ipv6 "$node" all forwarding 1
 	ip -n "$node" addr add 2001:db8:1::1/64 dev vlan0 nodad
 	ip -n "$lan" addr add 2001:db8:1::2/64 dev vl0 nodad
+	# The LAN's reachability probe of the node's address, five seconds
+	# after the node's own probe taught it that address, would be one
+	# more decision (local): none while the test runs.
+	ip netns exec "$lan" sysctl -qw net.ipv6.neigh.vl0.delay_first_probe_time=3600
 	ip -n "$node" -6 route add 2001:db8:9::/64 dev d0
 	ip -n "$node" -6 route add default dev up0
 	pa "$node" vlan0 mode 1
