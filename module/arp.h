@@ -38,6 +38,7 @@ struct proxyarp_decision {
 	/* arp_decision.c's own */
 	u8 entry;			/* enum proxyarp_entry */
 	bool pvlan;			/* a nexthop back out by proxy_arp_pvlan */
+	bool standin;			/* no asker: an announcement's */
 	bool garp_dropped;		/* by drop_gratuitous_arp */
 };
 
@@ -56,8 +57,21 @@ bool proxyarp_delay_enqueue(struct proxyarp_dev *pdev,
 			    const struct proxyarp_decision *d,
 			    unsigned int delay);
 
+bool proxyarp_arp_answers(struct net_device *dev,
+			  const union proxyarp_inaddr *addr, bool *router);
+
 /* arp_reply.c */
 void proxyarp_send_reply(struct sk_buff *skb, struct net_device *dev,
 			 __be32 sip, __be32 tip, const u8 *sha);
+void proxyarp_arp_announce(struct net_device *dev,
+			   const union proxyarp_inaddr *addr, bool router);
+void proxyarp_arp_probe(struct net_device *dev,
+			const union proxyarp_inaddr *addr);
+void proxyarp_arp_trace_announce(struct net_device *dev,
+				 const union proxyarp_inaddr *addr, u8 trigger,
+				 u8 count, u8 mode);
+void proxyarp_arp_trace_conflict(struct net_device *dev,
+				 const union proxyarp_inaddr *addr,
+				 const u8 *mac);
 
 #endif /* _PROXYARP_ARP_H */

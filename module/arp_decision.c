@@ -163,6 +163,12 @@ static enum proxyarp_reason proxyarp_nexthop(struct sk_buff *skb,
 
 	if (!out || !__in_dev_get_rcu(out))
 		return PROXYARP_REASON_NO_ROUTE;
+	/* No asker to validate; pvlan answers one asker, not the LAN. */
+	if (d->standin)
+		return out == dev ? PROXYARP_REASON_SAME_DEVICE :
+		       proxyarp_fwd_proxy(in_dev, out) ? PROXYARP_REASON_PROXIED :
+		       proxyarp_entry(dev, d) ? PROXYARP_REASON_PROXY_ENTRY :
+		       PROXYARP_REASON_MEDIUM_ID;
 	err = proxyarp_validate_source(skb, d->sip, d->tip, nhc->nhc_oif,
 				       dev, in_dev);
 	if (err)
@@ -242,7 +248,8 @@ static enum proxyarp_reason proxyarp_route(struct sk_buff *skb,
 					   struct in_device *in_dev,
 					   struct proxyarp_decision *d)
 {
-	const struct ip_tunnel_info *tun_info = skb_tunnel_info(skb);
+	const struct ip_tunnel_info *tun_info = skb ? skb_tunnel_info(skb) :
+						     NULL;
 	struct net_device *dev = in_dev->dev;
 	struct net *net = dev_net(dev);
 	__be32 sip = d->sip, tip = d->tip;
@@ -250,7 +257,7 @@ static enum proxyarp_reason proxyarp_route(struct sk_buff *skb,
 	struct fib_result res;
 	struct flowi4 fl4 = {
 		.flowi4_iif = dev->ifindex,
-		.flowi4_mark = skb->mark,
+		.flowi4_mark = skb ? skb->mark : 0,
 		.flowi4_scope = RT_SCOPE_UNIVERSE,
 		.daddr = tip,
 		.saddr = sip,
@@ -266,7 +273,7 @@ static enum proxyarp_reason proxyarp_route(struct sk_buff *skb,
 	/* A limited broadcast target goes to brd_input, invalid for ARP. */
 	if (ipv4_is_lbcast(tip))
 		return PROXYARP_REASON_MARTIAN_TARGET;
-	if (ipv4_is_zeronet(sip))
+	if (ipv4_is_zeronet(sip) && !d->standin)
 		return PROXYARP_REASON_MARTIAN_SOURCE;
 	if (ipv4_is_zeronet(tip))
 		return PROXYARP_REASON_MARTIAN_TARGET;
@@ -287,7 +294,8 @@ static enum proxyarp_reason proxyarp_route(struct sk_buff *skb,
 		return PROXYARP_REASON_LOCAL;
 	}
 
-	fib4_rules_early_flow_dissect(net, skb, &fl4, &flkeys);
+	if (skb)
+		fib4_rules_early_flow_dissect(net, skb, &fl4, &flkeys);
 	err = fib_lookup(net, &fl4, &res, 0);
 	if (err)
 		return err == -ENETUNREACH ? PROXYARP_REASON_NO_ROUTE :
@@ -381,4 +389,39 @@ bool proxyarp_kernel_has_work(const struct proxyarp_decision *d)
 	       d->reason == PROXYARP_REASON_DAD ||
 	       d->reason == PROXYARP_REASON_MARTIAN_TARGET ||
 	       d->garp_dropped;
+}
+
+/**
+ * proxyarp_arp_answers - would @dev answer a request for @addr?
+ * @dev: the device the request would come in on
+ * @addr: the target
+ * @router: unused (NDP's answer has a router flag)
+ *
+ * For announcements and conflicts (announce.c), under RCU: the request's
+ * decision with a stand-in asker, a host on @dev's link without an
+ * address.  What an asker brings is left out: the checks of its address
+ * (martian, rp_filter), its mark and tunnel; and proxy_arp_pvlan, which
+ * answers an asker behind the same device, is not an answer for the LAN.
+ */
+bool proxyarp_arp_answers(struct net_device *dev,
+			  const union proxyarp_inaddr *addr, bool *router)
+{
+	struct proxyarp_fdev *fd = proxyarp_fdev_get_rcu(dev, PROXYARP_ARP);
+	struct in_device *in_dev = __in_dev_get_rcu(dev);
+	struct proxyarp_decision d = {
+		.dev = dev,
+		.tip = addr->ip,
+		.standin = true,
+	};
+
+	*router = false;
+	if (!fd || !in_dev || ipv4_is_multicast(d.tip) ||
+	    ipv4_is_loopback(d.tip))
+		return false;
+	d.reason = proxyarp_route(NULL, in_dev, &d);
+	if (d.reason == PROXYARP_REASON_PROXIED &&
+	    proxyarp_knobs(&fd->conf, &d) != PROXYARP_REASON_PROXIED &&
+	    !proxyarp_entry(dev, &d))
+		return false;
+	return proxyarp_reason_replies(d.reason);
 }

@@ -28,11 +28,12 @@
 
 /*
  * arp_rcv() has checked the lengths against the device; check again what
- * this hook relies on, on a copy if the packet is not linear.
+ * this hook relies on, on a copy if the packet is not linear.  Requests
+ * are decided; replies only observed.
  */
 static bool proxyarp_parse(const struct sk_buff *skb,
 			   const struct net_device *dev,
-			   struct proxyarp_decision *d)
+			   struct proxyarp_decision *d, bool *reply)
 {
 	const struct proxyarp_arp_eth *arp;
 	struct proxyarp_arp_eth _arp;
@@ -48,8 +49,11 @@ static bool proxyarp_parse(const struct sk_buff *skb,
 	     arp->hdr.ar_hrd != htons(ARPHRD_IEEE802)) ||
 	    arp->hdr.ar_pro != htons(ETH_P_IP) ||
 	    arp->hdr.ar_hln != ETH_ALEN || arp->hdr.ar_pln != 4 ||
-	    arp->hdr.ar_op != htons(ARPOP_REQUEST))
+	    (arp->hdr.ar_op != htons(ARPOP_REQUEST) &&
+	     arp->hdr.ar_op != htons(ARPOP_REPLY)))
 		return false;
+
+	*reply = arp->hdr.ar_op == htons(ARPOP_REPLY);
 
 	d->dev = dev;
 	d->sip = arp->sip;
@@ -154,6 +158,24 @@ static void proxyarp_log_martian(const struct sk_buff *skb,
 			       false);
 }
 
+/*
+ * For announce.c: a guest heard (its gratuitous ARP, or its answer to a
+ * probe), and, on a device at mode 1 or 2, another MAC claiming an
+ * address answered here.
+ */
+static void proxyarp_arp_observe(struct proxyarp_dev *pdev, int mode,
+				 const struct proxyarp_decision *d, bool reply)
+{
+	union proxyarp_inaddr addr = { .ip = d->sip };
+
+	if (!d->sip || (!reply && d->sip != d->tip))
+		return;
+	proxyarp_announce_heard(pdev, PROXYARP_ARP,
+				d->sip == d->tip ? NULL : &addr);
+	if (mode != PROXYARP_MODE_OFF)
+		proxyarp_announce_conflict(pdev, PROXYARP_ARP, &addr, d->sha);
+}
+
 static unsigned int proxyarp_arp_in(void *priv, struct sk_buff *skb,
 				    const struct nf_hook_state *state)
 {
@@ -162,6 +184,7 @@ static unsigned int proxyarp_arp_in(void *priv, struct sk_buff *skb,
 	struct proxyarp_dev *pdev;
 	struct proxyarp_fdev *fd;
 	struct in_device *in_dev;
+	bool reply;
 	int mode;
 
 	pdev = proxyarp_dev_get_rcu(dev);
@@ -169,10 +192,14 @@ static unsigned int proxyarp_arp_in(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	fd = &pdev->fam[PROXYARP_ARP];
 	mode = READ_ONCE(fd->conf.val[PROXYARP_KNOB_MODE]);
-	if (mode == PROXYARP_MODE_OFF)
+	if (mode == PROXYARP_MODE_OFF &&
+	    !READ_ONCE(proxyarp_pernet(dev_net(dev))->announcing))
 		return NF_ACCEPT;
+	if (!proxyarp_parse(skb, dev, &d, &reply))
+		return NF_ACCEPT;
+	proxyarp_arp_observe(pdev, mode, &d, reply);
 	in_dev = __in_dev_get_rcu(dev);
-	if (!in_dev || !proxyarp_parse(skb, dev, &d))
+	if (mode == PROXYARP_MODE_OFF || reply || !in_dev)
 		return NF_ACCEPT;
 
 	d.mode = mode;

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The ARP reply by proxy, for the hook and the delay queue: in the
- * request's own buffer when no one else can see it, else a new one as
- * arp_send_dst() builds it.
+ * Every ARP packet the module sends: the reply by proxy, for the hook
+ * and the delay queue (in the request's own buffer when no one else can
+ * see it, else a new one as arp_send_dst() builds it), and for
+ * announce.c the announcement and the probe, built by the same code.
+ * All go out through NF_ARP_OUT.
  */
 
 #include <linux/etherdevice.h>
@@ -14,6 +16,7 @@
 #include <net/ip_tunnels.h>
 
 #include "arp.h"
+#include <trace/events/proxyarp.h>
 
 /*
  * What the receive path left in the request that a new buffer would not
@@ -94,6 +97,29 @@ static bool proxyarp_reply_in_place(struct sk_buff *skb,
 	return true;
 }
 
+/*
+ * arp_send_dst(): a new packet from @dev's MAC, @type to @dest_ip at
+ * @dest_hw (NULL: broadcast, target MAC zero), carrying @md_dst's tunnel
+ * metadata back when there is some.
+ */
+static void proxyarp_arp_send(int type, struct net_device *dev,
+			      __be32 dest_ip, __be32 src_ip, const u8 *dest_hw,
+			      struct metadata_dst *md_dst)
+{
+	struct sk_buff *skb;
+
+	skb = arp_create(type, ETH_P_ARP, dest_ip, dev, src_ip, dest_hw,
+			 dev->dev_addr, dest_hw);
+	if (!skb)
+		return;
+	if (md_dst) {
+		md_dst = iptunnel_metadata_reply(md_dst, GFP_ATOMIC);
+		if (md_dst)
+			skb_dst_set(skb, &md_dst->dst);
+	}
+	arp_xmit(skb);
+}
+
 /**
  * proxyarp_send_reply - answer a request by proxy, consuming it
  * @skb: the request, owned by the caller (the hook or the delay queue)
@@ -110,20 +136,56 @@ static bool proxyarp_reply_in_place(struct sk_buff *skb,
 void proxyarp_send_reply(struct sk_buff *skb, struct net_device *dev,
 			 __be32 sip, __be32 tip, const u8 *sha)
 {
-	struct metadata_dst *md_dst = skb_metadata_dst(skb);
-	struct sk_buff *reply;
-
 	if (proxyarp_reply_in_place(skb, dev, sip, tip, sha))
 		return;
-	reply = arp_create(ARPOP_REPLY, ETH_P_ARP, sip, dev, tip, sha,
-			   dev->dev_addr, sha);
-	if (reply) {
-		if (md_dst) {
-			md_dst = iptunnel_metadata_reply(md_dst, GFP_ATOMIC);
-			if (md_dst)
-				skb_dst_set(reply, &md_dst->dst);
-		}
-		arp_xmit(reply);
-	}
+	proxyarp_arp_send(ARPOP_REPLY, dev, sip, tip, sha,
+			  skb_metadata_dst(skb));
 	consume_skb(skb);
+}
+
+/**
+ * proxyarp_arp_announce - announce that @dev answers for @addr
+ * @dev: the device
+ * @addr: the address
+ * @router: unused: ARP has no router flag
+ *
+ * A gratuitous ARP in request form, as arp_notify sends it for the
+ * device's own address: sender and target @addr, @dev's MAC as sender,
+ * broadcast, target MAC zero.
+ */
+void proxyarp_arp_announce(struct net_device *dev,
+			   const union proxyarp_inaddr *addr, bool router)
+{
+	proxyarp_arp_send(ARPOP_REQUEST, dev, addr->ip, addr->ip, NULL, NULL);
+}
+
+/**
+ * proxyarp_arp_probe - ask the guest behind @dev for @addr
+ * @dev: the guest's device
+ * @addr: the guest's address
+ *
+ * A broadcast request from the address the kernel would pick for it on
+ * @dev (0.0.0.0 when there is none), as arp_solicit() asks: the guest's
+ * answer tells announce.c it is there.
+ */
+void proxyarp_arp_probe(struct net_device *dev,
+			const union proxyarp_inaddr *addr)
+{
+	__be32 src = inet_select_addr(dev, addr->ip, RT_SCOPE_LINK);
+
+	proxyarp_arp_send(ARPOP_REQUEST, dev, addr->ip, src, NULL, NULL);
+}
+
+void proxyarp_arp_trace_announce(struct net_device *dev,
+				 const union proxyarp_inaddr *addr, u8 trigger,
+				 u8 count, u8 mode)
+{
+	trace_proxyarp_announce(dev, addr->ip, trigger, count, mode);
+}
+
+void proxyarp_arp_trace_conflict(struct net_device *dev,
+				 const union proxyarp_inaddr *addr,
+				 const u8 *mac)
+{
+	trace_proxyarp_conflict(dev, addr->ip, mac);
 }

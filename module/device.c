@@ -252,6 +252,7 @@ static void proxyarp_fdev_init(struct net_device *dev,
 		fd->conf.val[i] = READ_ONCE(fn->dflt.val[i]);
 	fd->conf.family = family;
 	proxyarp_guard_init(&fd->guard);
+	proxyarp_guard_init(&fd->ann_guard);
 	if (*mode != PROXYARP_MODE_OFF && proxyarp_fdev_want_stats(fd)) {
 		pr_warn("%s: no memory for its %s counters: mode 0, not %d\n",
 			dev->name, proxyarp_families[family].name, *mode);
@@ -272,6 +273,7 @@ static int proxyarp_dev_add(struct net_device *dev)
 	pdev->dev = dev;
 	strscpy(pdev->name, dev->name, IFNAMSIZ);
 	proxyarp_delay_init(pdev);
+	proxyarp_announce_dev_init(pdev);
 
 	for (family = 0; family < __PROXYARP_FAMILY_MAX; family++)
 		proxyarp_fdev_init(dev, pdev, family);
@@ -315,6 +317,7 @@ static void proxyarp_dev_unregister(struct net_device *dev)
 		return;
 	hash_del_rcu(&pdev->hnode);
 	proxyarp_delay_flush(pdev);
+	proxyarp_announce_flush(pdev);
 	proxyarp_fdev_unregister(pdev, __PROXYARP_FAMILY_MAX);
 	/* No handler runs now: the mode cannot change under us. */
 	WRITE_ONCE(pdev->fam[PROXYARP_NDP].conf.val[PROXYARP_KNOB_MODE],
@@ -359,6 +362,17 @@ err:
 	return -ENOMEM;
 }
 
+/* A change announce.c may announce for: under RTNL. */
+static void proxyarp_device_changed(struct net_device *dev,
+				    unsigned long event)
+{
+	struct proxyarp_net *pn = proxyarp_pernet(dev_net(dev));
+	struct proxyarp_dev *pdev = xa_load(&pn->devs, dev->ifindex);
+
+	if (pdev)
+		proxyarp_announce_dev_event(pdev, event);
+}
+
 /*
  * True while the module loads: register_netdevice_notifier() replays
  * NETDEV_REGISTER for every device, and a device the module cannot set
@@ -388,6 +402,13 @@ static int proxyarp_netdev_event(struct notifier_block *nb,
 		break;
 	case NETDEV_UNREGISTER:
 		proxyarp_dev_unregister(dev);
+		break;
+	case NETDEV_UP:
+	case NETDEV_DOWN:
+	case NETDEV_CHANGE:
+	case NETDEV_CHANGEADDR:
+	case NETDEV_NOTIFY_PEERS:
+		proxyarp_device_changed(dev, event);
 		break;
 	}
 	return notifier_from_errno(err);

@@ -12,7 +12,8 @@
 #include <linux/mutex.h>
 #include <linux/netfilter.h>
 
-#include "proxyarp.h"
+#include "arp.h"
+#include "ndp.h"
 
 #define R(reason) BIT(PROXYARP_REASON_##reason)
 
@@ -28,6 +29,11 @@ const struct proxyarp_family proxyarp_families[__PROXYARP_FAMILY_MAX] = {
 			   R(RATE_LIMITED),
 		.ops = proxyarp_arp_ops,
 		.n_ops = ARRAY_SIZE(proxyarp_arp_ops),
+		.answers = proxyarp_arp_answers,
+		.announce = proxyarp_arp_announce,
+		.probe = proxyarp_arp_probe,
+		.trace_announce = proxyarp_arp_trace_announce,
+		.trace_conflict = proxyarp_arp_trace_conflict,
 	},
 	[PROXYARP_NDP] = {
 		.name = "proxyndp",
@@ -39,6 +45,11 @@ const struct proxyarp_family proxyarp_families[__PROXYARP_FAMILY_MAX] = {
 			   R(RATE_LIMITED) | R(INVALID) | R(NO_LLADDR),
 		.ops = proxyarp_ndp_ops,
 		.n_ops = ARRAY_SIZE(proxyarp_ndp_ops),
+		.answers = proxyarp_ndp_answers,
+		.announce = proxyarp_ndp_announce,
+		.probe = proxyarp_ndp_probe,
+		.trace_announce = proxyarp_ndp_trace_announce,
+		.trace_conflict = proxyarp_ndp_trace_conflict,
 	},
 };
 

@@ -8,6 +8,8 @@
  *
  * Only requests the module would answer take a token, under the bucket's
  * spinlock: the hook runs in softirq, and nothing else takes the lock.
+ * Announcements (announce.c) take theirs from a second bucket with the
+ * same knobs, and wait for one rather than being refused.
  */
 
 #include <linux/jiffies.h>
@@ -43,26 +45,27 @@ static void proxyarp_guard_log(struct proxyarp_guard *g,
 	g->refused = 0;
 }
 
-/*
- * True when @dev may send one more reply now.  Credit grows with time up
- * to max_burst replies' worth; a reply costs 1/max_rate seconds of it.
- */
-bool proxyarp_guard_allow(struct proxyarp_fdev *fd,
-			  const struct net_device *dev)
+/* The device's max_rate and max_burst; false for no limit (max_rate 0). */
+static bool proxyarp_guard_limited(const struct proxyarp_conf *conf,
+				   int *rate, int *burst)
 {
-	int rate = READ_ONCE(fd->conf.val[PROXYARP_KNOB_MAX_RATE]);
-	int burst = READ_ONCE(fd->conf.val[PROXYARP_KNOB_MAX_BURST]);
-	struct proxyarp_guard *g = &fd->guard;
-	u64 now, cost, cap;
+	*rate = READ_ONCE(conf->val[PROXYARP_KNOB_MAX_RATE]);
+	*burst = READ_ONCE(conf->val[PROXYARP_KNOB_MAX_BURST]);
+	return *rate > 0;
+}
+
+/*
+ * Under @g's lock: take one token if there is one.  Credit grows with
+ * time up to max_burst tokens' worth; a token costs 1/max_rate seconds.
+ */
+static bool proxyarp_guard_credit(struct proxyarp_guard *g, int rate,
+				  int burst)
+{
+	u64 cost = div_u64(NSEC_PER_SEC, rate);
+	u64 cap = cost * max(burst, 1);
+	u64 now = ktime_get_mono_fast_ns();
 	bool ok;
 
-	if (rate <= 0)
-		return true;
-	cost = div_u64(NSEC_PER_SEC, rate);
-	cap = cost * max(burst, 1);
-
-	spin_lock(&g->lock);
-	now = ktime_get_mono_fast_ns();
 	/*
 	 * The fast clock is not ordered across CPUs: a reading behind the
 	 * stamp, taken by another CPU, adds nothing and keeps the stamp.
@@ -76,8 +79,46 @@ bool proxyarp_guard_allow(struct proxyarp_fdev *fd,
 	ok = g->credit >= cost;
 	if (ok)
 		g->credit -= cost;
-	else
+	return ok;
+}
+
+/* True when @dev may send one more reply now. */
+bool proxyarp_guard_allow(struct proxyarp_fdev *fd,
+			  const struct net_device *dev)
+{
+	struct proxyarp_guard *g = &fd->guard;
+	int rate, burst;
+	bool ok;
+
+	if (!proxyarp_guard_limited(&fd->conf, &rate, &burst))
+		return true;
+	spin_lock(&g->lock);
+	ok = proxyarp_guard_credit(g, rate, burst);
+	if (!ok)
 		proxyarp_guard_log(g, dev, fd->conf.family, rate);
+	spin_unlock(&g->lock);
+	return ok;
+}
+
+/**
+ * proxyarp_guard_take - may one more announcement go now?
+ * @g: the family's announcement bucket on the device
+ * @conf: the device's tunables of that family
+ *
+ * The same rate and burst as answers, from a bucket of its own: an
+ * announcement that has to wait is not refused, and not logged.
+ * From the announcement timer, in softirq.
+ */
+bool proxyarp_guard_take(struct proxyarp_guard *g,
+			 const struct proxyarp_conf *conf)
+{
+	int rate, burst;
+	bool ok;
+
+	if (!proxyarp_guard_limited(conf, &rate, &burst))
+		return true;
+	spin_lock(&g->lock);
+	ok = proxyarp_guard_credit(g, rate, burst);
 	spin_unlock(&g->lock);
 	return ok;
 }

@@ -66,9 +66,19 @@ static int __net_init proxyarp_net_init(struct net *net)
 		if (err)
 			goto err;
 	}
+	err = proxyarp_announce_net_init(net);
+	if (err)
+		goto err_fam;
+	err = proxyarp_routes_net_init(net);
+	if (err)
+		goto err_announce;
 	proxyarp_addr_net_init(net);
 	return 0;
 
+err_announce:
+	proxyarp_announce_net_exit(net);
+err_fam:
+	family = __PROXYARP_FAMILY_MAX;
 err:
 	while (family--)
 		proxyarp_fnet_exit(net, family);
@@ -94,6 +104,12 @@ static void __net_exit proxyarp_net_exit(struct net *net)
 	}
 	proxyarp_hooks_unregister(net);
 	mutex_destroy(&pn->hooks_mutex);
+	/* Nothing queues the announcements' work once the routes are not
+	 * watched, the hooks gone and the devices too: then it can stop.
+	 */
+	proxyarp_routes_unwatch(net);
+	proxyarp_announce_net_exit(net);
+	proxyarp_routes_net_exit(net);
 	for (family = 0; family < __PROXYARP_FAMILY_MAX; family++)
 		proxyarp_stats_net_exit(net, family);
 	proxyarp_addr_net_exit(net);
@@ -122,6 +138,7 @@ static int __init proxyarp_init(void)
 	err = proxyarp_device_init();
 	if (err)
 		goto err_pernet;
+	proxyarp_announce_init();
 	pr_info("route-aware proxy ARP and NDP loaded\n");
 	return 0;
 
@@ -135,7 +152,8 @@ err_fault:
 }
 
 /*
- * Devices first (their state and sysctl directories go), then the
+ * QEMU's announcements first, devices next (their state, queues and
+ * sysctl directories go), then the
  * namespaces (hooks, counters, "all" and "default"), then the
  * addresses the hooks read.
  * nf_unregister_net_hooks() waits for running hooks, and rcu_barrier()
@@ -144,6 +162,7 @@ err_fault:
  */
 static void __exit proxyarp_exit(void)
 {
+	proxyarp_announce_exit();
 	proxyarp_device_exit();
 	unregister_pernet_subsys(&proxyarp_net_ops);
 	proxyarp_addr_exit();

@@ -42,8 +42,21 @@ bool proxyarp_ndp_kernel_entry(const struct inet6_dev *idev,
 bool proxyarp_ndp_kernel_proxies(struct inet6_dev *idev,
 				 const struct proxyarp_ndp_decision *d);
 
+bool proxyarp_ndp_answers(struct net_device *dev,
+			  const union proxyarp_inaddr *addr, bool *router);
+
 /* ndp_reply.c */
 void proxyarp_ndp_reply(struct net_device *dev,
 			const struct proxyarp_ndp_decision *d);
+void proxyarp_ndp_announce(struct net_device *dev,
+			   const union proxyarp_inaddr *addr, bool router);
+void proxyarp_ndp_probe(struct net_device *dev,
+			const union proxyarp_inaddr *addr);
+void proxyarp_ndp_trace_announce(struct net_device *dev,
+				 const union proxyarp_inaddr *addr, u8 trigger,
+				 u8 count, u8 mode);
+void proxyarp_ndp_trace_conflict(struct net_device *dev,
+				 const union proxyarp_inaddr *addr,
+				 const u8 *mac);
 
 #endif /* _PROXYARP_NDP_H */

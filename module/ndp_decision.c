@@ -129,7 +129,8 @@ static enum proxyarp_reason
 proxyarp_ndp_route(struct sk_buff *skb, struct inet6_dev *idev,
 		   struct proxyarp_ndp_decision *d)
 {
-	const struct ip_tunnel_info *tun_info = skb_tunnel_info(skb);
+	const struct ip_tunnel_info *tun_info = skb ? skb_tunnel_info(skb) :
+						     NULL;
 	int flags = RT6_LOOKUP_F_HAS_SADDR | RT6_LOOKUP_F_DST_NOREF;
 	struct net_device *dev = idev->dev;
 	struct net *net = dev_net(dev);
@@ -141,14 +142,19 @@ proxyarp_ndp_route(struct sk_buff *skb, struct inet6_dev *idev,
 		.flowi6_iif = dev->ifindex,
 		.daddr = d->target,
 		.saddr = d->saddr,
-		.flowlabel = ip6_flowinfo(ipv6_hdr(skb)),
-		.flowi6_mark = skb->mark,
 		.flowi6_proto = IPPROTO_ICMPV6,
 	};
 
 	if (tun_info && !(tun_info->mode & IP_TUNNEL_INFO_TX))
 		fl6.flowi6_tun_key.tun_id = tun_info->key.tun_id;
-	fib6_rules_early_flow_dissect(net, skb, &fl6, &flkeys);
+	if (skb) {
+		fl6.flowlabel = ip6_flowinfo(ipv6_hdr(skb));
+		fl6.flowi6_mark = skb->mark;
+		fib6_rules_early_flow_dissect(net, skb, &fl6, &flkeys);
+	} else {
+		/* The stand-in asker has no address. */
+		flags &= ~RT6_LOOKUP_F_HAS_SADDR;
+	}
 
 	/*
 	 * No skb: its only use in the lookup is a multipath route's hash,
@@ -288,4 +294,34 @@ bool proxyarp_ndp_kernel_proxies(struct inet6_dev *idev,
 {
 	return d->reason == PROXYARP_REASON_RATE_LIMITED &&
 	       proxyarp_ndp_kernel_entry(idev, d);
+}
+
+/**
+ * proxyarp_ndp_answers - would @dev answer a solicitation for @addr?
+ * @dev: the device the solicitation would come in on
+ * @addr: the target
+ * @router: receives the answer's router flag
+ *
+ * For announcements and conflicts (announce.c), under RCU: the
+ * solicitation's decision with a stand-in asker, a host on @dev's link
+ * that sent its link-layer address, without an address of its own that
+ * the route lookup would see, a mark or a flow label.
+ */
+bool proxyarp_ndp_answers(struct net_device *dev,
+			  const union proxyarp_inaddr *addr, bool *router)
+{
+	struct proxyarp_fdev *fd = proxyarp_fdev_get_rcu(dev, PROXYARP_NDP);
+	struct inet6_dev *idev = __in6_dev_get(dev);
+	struct proxyarp_ndp_decision d = {
+		.dev = dev,
+		.target = addr->ip6,
+	};
+
+	*router = false;
+	if (!fd || !idev || ipv6_addr_is_multicast(&d.target) ||
+	    ipv6_addr_any(&d.target))
+		return false;
+	proxyarp_ndp_decide(NULL, idev, &fd->conf, &d);
+	*router = d.router;
+	return d.verdict == PROXYARP_VERDICT_REPLY;
 }

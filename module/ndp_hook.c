@@ -43,17 +43,18 @@
 /* Internal: the solicitation is valid so far. */
 #define PROXYARP_NDP_VALID __PROXYARP_REASON_MAX
 
-static bool proxyarp_ndp_is_ns(const struct sk_buff *skb)
+/* The ICMPv6 type of a message directly in the IPv6 header, or 0. */
+static u8 proxyarp_ndp_type(const struct sk_buff *skb)
 {
 	const struct icmp6hdr *icmp;
 	struct icmp6hdr _icmp;
 
 	if (ipv6_hdr(skb)->nexthdr != IPPROTO_ICMPV6)
-		return false;
+		return 0;
 	icmp = skb_header_pointer(skb, skb_network_offset(skb) +
 				  sizeof(struct ipv6hdr), sizeof(_icmp),
 				  &_icmp);
-	return icmp && icmp->icmp6_type == NDISC_NEIGHBOUR_SOLICITATION;
+	return icmp ? icmp->icmp6_type : 0;
 }
 
 /* icmpv6_rcv(): the checksum, unless the device vouched for it. */
@@ -150,6 +151,63 @@ static bool proxyarp_ndp_parse(struct sk_buff *skb,
 	return true;
 }
 
+/* The target link-layer option of an advertisement, of an Ethernet MAC. */
+static const u8 *proxyarp_ndp_tllao(const u8 *opt, unsigned int len)
+{
+	while (len >= sizeof(struct nd_opt_hdr)) {
+		const struct nd_opt_hdr *h = (const struct nd_opt_hdr *)opt;
+		unsigned int l = h->nd_opt_len << 3;
+
+		if (!l || l > len)
+			return NULL;
+		if (h->nd_opt_type == ND_OPT_TARGET_LL_ADDR)
+			return l == __ndisc_opt_addr_space(ETH_ALEN, 0) ?
+			       (const u8 *)(h + 1) : NULL;
+		opt += l;
+		len -= l;
+	}
+	return NULL;
+}
+
+/*
+ * For announce.c, a valid advertisement (ndisc_rcv()'s and
+ * ndisc_recv_na()'s checks): its guest heard (unsolicited, or the answer
+ * to a probe), and on a device at mode 1 or 2 another MAC (its target
+ * link-layer option, else the frame's source) claiming an address
+ * answered here.
+ */
+static void proxyarp_ndp_observe(struct sk_buff *skb,
+				 struct proxyarp_dev *pdev, int mode)
+{
+	unsigned int off = skb_network_offset(skb) + sizeof(struct ipv6hdr);
+	const struct inet6_dev *idev = __in6_dev_get(skb->dev);
+	union proxyarp_inaddr addr = {};
+	const struct nd_msg *msg;
+	const u8 *mac;
+
+	if (!idev || !pskb_may_pull(skb, skb->len) ||
+	    skb->len < off + sizeof(*msg) ||
+	    !proxyarp_ndp_csum_ok(skb, off, skb->len - off) ||
+	    ipv6_hdr(skb)->hop_limit != 255 ||
+	    proxyarp_ndp_frag_refused(skb, idev))
+		return;
+	msg = (const struct nd_msg *)(skb_network_header(skb) +
+				      sizeof(struct ipv6hdr));
+	if (msg->icmph.icmp6_code || ipv6_addr_is_multicast(&msg->target) ||
+	    (msg->icmph.icmp6_solicited &&
+	     ipv6_addr_is_multicast(&ipv6_hdr(skb)->daddr)))
+		return;
+	addr.ip6 = msg->target;
+	mac = proxyarp_ndp_tllao(msg->opt, skb->len - off - sizeof(*msg));
+	if (!mac && skb_mac_header_was_set(skb))
+		mac = eth_hdr(skb)->h_source;
+
+	proxyarp_announce_heard(pdev, PROXYARP_NDP,
+				msg->icmph.icmp6_solicited ? &addr : NULL);
+	if (mode != PROXYARP_MODE_OFF && mac)
+		proxyarp_announce_conflict(pdev, PROXYARP_NDP, &addr, mac);
+}
+
 /*
  * br_netfilter's pass of a frame being bridged (bridge-nf-call-ip6tables):
  * PRE_ROUTING with the bridge as input device, before the bridge
@@ -199,13 +257,15 @@ static unsigned int proxyarp_ndp_in(void *priv, struct sk_buff *skb,
 	struct proxyarp_fdev *fd;
 	struct inet6_dev *idev;
 	int mode, bridging;
+	u8 type;
 
 	pdev = proxyarp_dev_get_rcu(dev);
 	if (!pdev)
 		return NF_ACCEPT;
 	fd = &pdev->fam[PROXYARP_NDP];
 	mode = READ_ONCE(fd->conf.val[PROXYARP_KNOB_MODE]);
-	if (mode == PROXYARP_MODE_OFF)
+	if (mode == PROXYARP_MODE_OFF &&
+	    !READ_ONCE(proxyarp_pernet(dev_net(dev))->announcing))
 		return NF_ACCEPT;
 	/*
 	 * The host's own solicitation, looped back to a group it joined:
@@ -213,7 +273,13 @@ static unsigned int proxyarp_ndp_in(void *priv, struct sk_buff *skb,
 	 * would point the host's own entry at itself.
 	 */
 	if (dev->type != ARPHRD_ETHER || dev->addr_len != ETH_ALEN ||
-	    skb->pkt_type == PACKET_LOOPBACK || !proxyarp_ndp_is_ns(skb))
+	    skb->pkt_type == PACKET_LOOPBACK)
+		return NF_ACCEPT;
+	type = proxyarp_ndp_type(skb);
+	if (type == NDISC_NEIGHBOUR_ADVERTISEMENT &&
+	    proxyarp_ndp_bridging(skb) >= 0)
+		proxyarp_ndp_observe(skb, pdev, mode);
+	if (mode == PROXYARP_MODE_OFF || type != NDISC_NEIGHBOUR_SOLICITATION)
 		return NF_ACCEPT;
 	idev = __in6_dev_get(dev);
 	if (!idev)

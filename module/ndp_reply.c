@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The advertisement: what ndisc_recv_ns() does when it answers for an
+ * Every NDP packet the module sends: the advertisement for a
+ * solicitation, and for announce.c the announcement and the probe.
+ *
+ * The answer: what ndisc_recv_ns() does when it answers for an
  * explicit proxy entry, byte for byte.  The asker is learnt from its
  * source link-layer option first (a neighbour entry, NUD_STALE, created
  * for a unicast solicitation or one that carries the option); then
@@ -20,26 +23,28 @@
 #include <net/sock.h>
 
 #include "ndp.h"
+#include <trace/events/proxyarp.h>
 
 #ifdef COMPAT_HAVE_NDISC_SEND_NA
 static void proxyarp_ndp_send_na(struct net_device *dev,
 				 const struct in6_addr *daddr,
 				 const struct in6_addr *target, bool router,
-				 bool solicited, bool inc_opt)
+				 bool solicited, bool override, bool inc_opt)
 {
-	ndisc_send_na(dev, daddr, target, router, solicited, false, inc_opt);
+	ndisc_send_na(dev, daddr, target, router, solicited, override,
+		      inc_opt);
 }
 #else
 /*
  * ndisc_send_na() and ndisc_alloc_skb(), net/ipv6/ndisc.c, where they are
  * not exported, for a target that is not an address of this host (the
  * module never answers for one): the source address is chosen for the
- * destination, override is clear.
+ * destination.
  */
 static void proxyarp_ndp_send_na(struct net_device *dev,
 				 const struct in6_addr *daddr,
 				 const struct in6_addr *target, bool router,
-				 bool solicited, bool inc_opt)
+				 bool solicited, bool override, bool inc_opt)
 {
 	struct sock *sk = dev_net(dev)->ipv6.ndisc_sk;
 	int hlen = LL_RESERVED_SPACE(dev);
@@ -72,6 +77,7 @@ static void proxyarp_ndp_send_na(struct net_device *dev,
 			.icmp6_type = NDISC_NEIGHBOUR_ADVERTISEMENT,
 			.icmp6_router = router,
 			.icmp6_solicited = solicited,
+			.icmp6_override = override,
 		},
 		.target = *target,
 	};
@@ -97,7 +103,7 @@ void proxyarp_ndp_reply(struct net_device *dev,
 
 	if (d->dad) {
 		proxyarp_ndp_send_na(dev, &in6addr_linklocal_allnodes,
-				     &d->target, d->router, false, true);
+				     &d->target, d->router, false, false, true);
 		return;
 	}
 
@@ -111,6 +117,66 @@ void proxyarp_ndp_reply(struct net_device *dev,
 	neigh_update(n, d->lladdr ? d->sha : NULL, NUD_STALE,
 		     NEIGH_UPDATE_F_WEAK_OVERRIDE | NEIGH_UPDATE_F_OVERRIDE, 0);
 	proxyarp_ndp_send_na(dev, &d->saddr, &d->target, d->router, true,
-			     d->mcast);
+			     false, d->mcast);
 	neigh_release(n);
+}
+
+/**
+ * proxyarp_ndp_announce - announce that @dev answers for @addr
+ * @dev: the device
+ * @addr: the address
+ * @router: the answer's router flag
+ *
+ * An unsolicited advertisement to all nodes with the target link-layer
+ * option, as ndisc_notify sends for the device's own addresses, but
+ * with override set: a proxy's answer never overrides an entry (RFC 4861
+ * 7.2.8), but an announcement is sent because the entries the LAN holds
+ * are wrong, and only override moves them at once (7.2.5); a peer that
+ * had none creates none (7.2.5).
+ */
+void proxyarp_ndp_announce(struct net_device *dev,
+			   const union proxyarp_inaddr *addr, bool router)
+{
+	proxyarp_ndp_send_na(dev, &in6addr_linklocal_allnodes, &addr->ip6,
+			     router, false, true, true);
+}
+
+/**
+ * proxyarp_ndp_probe - ask the guest behind @dev for @addr
+ * @dev: the guest's device
+ * @addr: the guest's address
+ *
+ * A solicitation to @addr's solicited-node group from the address the
+ * kernel picks on @dev, with its link-layer option: the guest answers
+ * it, and announce.c hears it.  Never from :: (a duplicate address
+ * probe would make a guest whose address is still tentative give it
+ * up): a device without an address of its own does not probe.
+ */
+void proxyarp_ndp_probe(struct net_device *dev,
+			const union proxyarp_inaddr *addr)
+{
+	struct in6_addr mcaddr, saddr;
+	struct sk_buff *skb;
+
+	addrconf_addr_solict_mult(&addr->ip6, &mcaddr);
+	if (ipv6_dev_get_saddr(dev_net(dev), dev, &mcaddr, 0, &saddr) ||
+	    ipv6_addr_any(&saddr))
+		return;
+	skb = ndisc_ns_create(dev, &addr->ip6, &saddr, 0);
+	if (skb)
+		ndisc_send_skb(skb, &mcaddr, &saddr);
+}
+
+void proxyarp_ndp_trace_announce(struct net_device *dev,
+				 const union proxyarp_inaddr *addr, u8 trigger,
+				 u8 count, u8 mode)
+{
+	trace_proxyndp_announce(dev, &addr->ip6, trigger, count, mode);
+}
+
+void proxyarp_ndp_trace_conflict(struct net_device *dev,
+				 const union proxyarp_inaddr *addr,
+				 const u8 *mac)
+{
+	trace_proxyndp_conflict(dev, &addr->ip6, mac);
 }

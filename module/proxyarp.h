@@ -22,11 +22,17 @@
  *  - struct proxyarp_addr (addr.c), one per IPv4 address configured in
  *    any namespace, kept by an inetaddr notifier under RTNL, read by the
  *    hook under RCU and freed after a grace period (kfree_rcu()).
+ *  - struct proxyarp_route (routes.c), one per host route of a namespace,
+ *    kept by a FIB notifier, read under RCU, freed by kfree_rcu().
+ *  - struct proxyarp_ann (announce.c), one per announcement or probe
+ *    waiting on a device, under the namespace's ann_lock; they go with
+ *    their device (proxyarp_announce_flush()).
  */
 #ifndef _PROXYARP_H
 #define _PROXYARP_H
 
 #include <linux/if_ether.h>
+#include <linux/in6.h>
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
@@ -60,6 +66,7 @@ enum proxyarp_knob {
 	PROXYARP_KNOB_HONOR_PROXY_DELAY,	/* ARP only */
 	PROXYARP_KNOB_MAX_RATE,
 	PROXYARP_KNOB_MAX_BURST,
+	PROXYARP_KNOB_ANNOUNCE,
 	__PROXYARP_KNOB_MAX,
 };
 
@@ -69,10 +76,19 @@ struct proxyarp_conf {
 	u8 family;			/* enum proxyarp_family_id */
 };
 
+/* What is counted beside the decisions (stats.c's last columns) */
+enum proxyarp_event {
+	PROXYARP_EVENT_ANNOUNCE,	/* announcements sent */
+	PROXYARP_EVENT_ANNOUNCE_DROP,	/* ... not sent: a full queue */
+	PROXYARP_EVENT_CONFLICT,	/* another MAC claims what we answer */
+	__PROXYARP_EVENT_MAX,
+};
+
 /* Decision counters, per CPU: stats.c */
 struct proxyarp_stats {
 	unsigned long verdict[2];
 	unsigned long reason[__PROXYARP_REASON_MAX];
+	unsigned long event[__PROXYARP_EVENT_MAX];
 };
 
 /* The max_rate token bucket: guard.c */
@@ -89,6 +105,7 @@ struct proxyarp_fdev {
 	struct proxyarp_conf conf;
 	struct proxyarp_stats __percpu *stats;	/* from the first mode */
 	struct proxyarp_guard guard;
+	struct proxyarp_guard ann_guard;	/* announcements' own budget */
 	struct ctl_table_header *sysctl;
 	bool allmulti;			/* holds dev_set_allmulti(): RTNL */
 };
@@ -101,8 +118,38 @@ struct proxyarp_dev {
 	struct sk_buff_head queue;	/* ARP requests waiting: arp_delay.c */
 	struct timer_list timer;
 	bool dead;			/* under queue.lock */
+	/* announce.c: what waits to be sent on the device, under ann_lock */
+	struct list_head ann_now;	/* due at once, oldest first */
+	struct list_head ann_later;	/* repeats, by due time */
+	unsigned int ann_queued;
+	bool ann_dead;
+	struct timer_list ann_timer;
+	unsigned long heard;		/* jiffies: its guest last spoke, or 0 */
+	unsigned long scan;		/* PROXYARP_SCAN_* bits: work to do */
+	bool carrier;			/* at the last event: RTNL */
 	struct rcu_head rcu;
 };
+
+/* An address of either family: zeroed, then ip or ip6 set. */
+union proxyarp_inaddr {
+	__be32 ip;
+	struct in6_addr ip6;
+};
+
+/* A host route (routes.c). */
+struct proxyarp_route {
+	struct hlist_node node;		/* pn->routes; RCU readers */
+	struct list_head fresh;		/* pn->fresh, under routes_lock */
+	union proxyarp_inaddr addr;
+	u32 table;
+	int oif;			/* WRITE_ONCE(): read under RCU */
+	u8 family;
+	struct rcu_head rcu;
+};
+
+#define PROXYARP_ROUTES_SIZE	512	/* buckets, a power of 2 */
+#define PROXYARP_PENDING_SIZE	256	/* ... of the pending hash */
+#define PROXYARP_CONFLICT_SLOTS	64	/* addresses whose conflict was logged */
 
 /* One family's state in a namespace. */
 struct proxyarp_fnet {
@@ -119,6 +166,23 @@ struct proxyarp_net {
 	struct xarray devs;		/* ifindex -> struct proxyarp_dev */
 	struct work_struct allmulti_work;	/* device.c */
 	struct mutex hooks_mutex;	/* the hooks and the modes (family.c) */
+	/* routes.c */
+	struct notifier_block fib_nb;
+	spinlock_t routes_lock;		/* writers of the fields below */
+	struct hlist_head *routes;	/* PROXYARP_ROUTES_SIZE buckets */
+	struct list_head fresh;		/* routes new since announce.c looked */
+	unsigned int n_routes;
+	unsigned long routes_lost;	/* no memory to note one */
+	/* announce.c */
+	struct net *net;		/* the namespace this is of */
+	bool announcing;		/* an announce knob was ever set here */
+	struct delayed_work ann_work;
+	spinlock_t ann_lock;		/* every device's queue, the hashes */
+	struct hlist_head *pending;	/* PROXYARP_PENDING_SIZE buckets */
+	struct {
+		union proxyarp_inaddr addr;
+		unsigned long when;
+	} conflicts[PROXYARP_CONFLICT_SLOTS];	/* under ann_lock */
 };
 
 /*
@@ -132,6 +196,19 @@ struct proxyarp_family {
 	u32 reasons;			/* BIT(enum proxyarp_reason) */
 	const struct nf_hook_ops *ops;
 	unsigned int n_ops;
+	/* announce.c's: would @dev answer for @addr (under RCU)? */
+	bool (*answers)(struct net_device *dev,
+			const union proxyarp_inaddr *addr, bool *router);
+	void (*announce)(struct net_device *dev,
+			 const union proxyarp_inaddr *addr, bool router);
+	void (*probe)(struct net_device *dev,
+		      const union proxyarp_inaddr *addr);
+	void (*trace_announce)(struct net_device *dev,
+			       const union proxyarp_inaddr *addr, u8 trigger,
+			       u8 count, u8 mode);
+	void (*trace_conflict)(struct net_device *dev,
+			       const union proxyarp_inaddr *addr,
+			       const u8 *mac);
 };
 
 extern const struct proxyarp_family proxyarp_families[__PROXYARP_FAMILY_MAX];
@@ -201,10 +278,42 @@ void proxyarp_stats_count(struct proxyarp_fnet *fn, struct proxyarp_fdev *fd,
 int proxyarp_stats_net_init(struct net *net, int family);
 void proxyarp_stats_net_exit(struct net *net, int family);
 
+void proxyarp_stats_event(struct proxyarp_dev *pdev, int family,
+			  enum proxyarp_event event);
+
 /* guard.c */
 void proxyarp_guard_init(struct proxyarp_guard *g);
 bool proxyarp_guard_allow(struct proxyarp_fdev *fd,
 			  const struct net_device *dev);
+bool proxyarp_guard_take(struct proxyarp_guard *g,
+			 const struct proxyarp_conf *conf);
+
+/* routes.c */
+int proxyarp_routes_net_init(struct net *net);
+void proxyarp_routes_unwatch(struct net *net);
+void proxyarp_routes_net_exit(struct net *net);
+bool proxyarp_routes_pop_fresh(struct proxyarp_net *pn,
+			       struct proxyarp_route *r);
+void proxyarp_routes_walk(struct proxyarp_net *pn, int oif,
+			  void (*fn)(void *arg, const struct proxyarp_route *r),
+			  void *arg);
+
+/* announce.c */
+void proxyarp_announce_init(void);
+void proxyarp_announce_exit(void);
+int proxyarp_announce_net_init(struct net *net);
+void proxyarp_announce_net_exit(struct net *net);
+void proxyarp_announce_dev_init(struct proxyarp_dev *pdev);
+void proxyarp_announce_flush(struct proxyarp_dev *pdev);
+void proxyarp_announce_kick(struct proxyarp_net *pn);
+void proxyarp_announce_knob(struct net *net, int val);
+void proxyarp_announce_dev_event(struct proxyarp_dev *pdev,
+				 unsigned long event);
+void proxyarp_announce_heard(struct proxyarp_dev *pdev, int family,
+			     const union proxyarp_inaddr *addr);
+void proxyarp_announce_conflict(struct proxyarp_dev *pdev, int family,
+				const union proxyarp_inaddr *addr,
+				const u8 *mac);
 
 /* arp_hook.c */
 extern const struct nf_hook_ops proxyarp_arp_ops[1];

@@ -6,9 +6,10 @@
  * one line per device whose mode is not 0 or that has counted
  * something.  Columns: device, mode, the decisions by verdict (reply,
  * ignore), then by reason in the order of enum proxyarp_reason, the reasons
- * the family has (family.c).  Values are decimal and only ever grow; they
- * start at zero when the module loads, or when a device appears in the
- * namespace.  A device's counters are allocated with its first mode other
+ * the family has (family.c), then announcements sent, announcements
+ * dropped (a full queue) and conflicts (announce.c).  Values are decimal
+ * and only ever grow; they start at zero when the module loads, or when
+ * a device appears in the namespace.  A device's counters are allocated with its first mode other
  * than 0 (device.c): one that never had one reads as zero.
  *
  * The hook counts on the local CPU (this_cpu_inc() on per-CPU unsigned
@@ -48,6 +49,14 @@ static const char *const proxyarp_reason_names[] = {
 
 static_assert(ARRAY_SIZE(proxyarp_reason_names) == __PROXYARP_REASON_MAX);
 
+static const char *const proxyarp_event_names[] = {
+	[PROXYARP_EVENT_ANNOUNCE] = "announce",
+	[PROXYARP_EVENT_ANNOUNCE_DROP] = "announce_drop",
+	[PROXYARP_EVENT_CONFLICT] = "conflict",
+};
+
+static_assert(ARRAY_SIZE(proxyarp_event_names) == __PROXYARP_EVENT_MAX);
+
 struct proxyarp_stats __percpu *proxyarp_stats_alloc(void)
 {
 	if (proxyarp_should_fail())
@@ -78,6 +87,26 @@ void proxyarp_stats_count(struct proxyarp_fnet *fn, struct proxyarp_fdev *fd,
 	}
 }
 
+/**
+ * proxyarp_stats_event - count an announcement, a drop or a conflict
+ * @pdev: the device
+ * @family: whose
+ * @event: what
+ *
+ * Under RCU, from any context: the namespace's and the device's.
+ */
+void proxyarp_stats_event(struct proxyarp_dev *pdev, int family,
+			  enum proxyarp_event event)
+{
+	struct proxyarp_net *pn = proxyarp_pernet(dev_net(pdev->dev));
+	struct proxyarp_stats __percpu *stats;
+
+	stats = READ_ONCE(pdev->fam[family].stats);
+	this_cpu_inc(pn->fam[family].stats->event[event]);
+	if (stats)
+		this_cpu_inc(stats->event[event]);
+}
+
 static void proxyarp_stats_sum(struct proxyarp_stats __percpu *stats,
 			       struct proxyarp_stats *sum)
 {
@@ -93,6 +122,8 @@ static void proxyarp_stats_sum(struct proxyarp_stats __percpu *stats,
 			sum->verdict[i] += READ_ONCE(s->verdict[i]);
 		for (i = 0; i < ARRAY_SIZE(sum->reason); i++)
 			sum->reason[i] += READ_ONCE(s->reason[i]);
+		for (i = 0; i < ARRAY_SIZE(sum->event); i++)
+			sum->event[i] += READ_ONCE(s->event[i]);
 	}
 }
 
@@ -111,13 +142,16 @@ static void proxyarp_stats_line(struct seq_file *seq, u32 reasons,
 	for (i = 0; i < ARRAY_SIZE(sum->reason); i++)
 		if (reasons & BIT(i))
 			seq_printf(seq, " %lu", sum->reason[i]);
+	for (i = 0; i < ARRAY_SIZE(sum->event); i++)
+		seq_printf(seq, " %lu", sum->event[i]);
 	seq_putc(seq, '\n');
 }
 
 static bool proxyarp_stats_empty(const struct proxyarp_stats *sum)
 {
 	return !sum->verdict[PROXYARP_VERDICT_REPLY] &&
-	       !sum->verdict[PROXYARP_VERDICT_IGNORE];
+	       !sum->verdict[PROXYARP_VERDICT_IGNORE] &&
+	       !memchr_inv(sum->event, 0, sizeof(sum->event));
 }
 
 static int proxyarp_stats_show(struct seq_file *seq, int family)
@@ -133,6 +167,8 @@ static int proxyarp_stats_show(struct seq_file *seq, int family)
 	for (i = 0; i < ARRAY_SIZE(proxyarp_reason_names); i++)
 		if (reasons & BIT(i))
 			seq_printf(seq, " %s", proxyarp_reason_names[i]);
+	for (i = 0; i < ARRAY_SIZE(proxyarp_event_names); i++)
+		seq_printf(seq, " %s", proxyarp_event_names[i]);
 	seq_putc(seq, '\n');
 
 	proxyarp_stats_sum(fn->stats, &sum);

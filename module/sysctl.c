@@ -61,6 +61,12 @@ struct proxyarp_knob_desc {
 		.min = 1,						\
 		.max = 1000000,						\
 		.dflt = 50,						\
+	},								\
+	[PROXYARP_KNOB_ANNOUNCE] = {					\
+		.name = "announce",					\
+		.min = 0,						\
+		.max = 10,						\
+		.dflt = 0,						\
 	}
 
 /*
@@ -125,6 +131,8 @@ static int proxyarp_sysctl_store(PROXYARP_CTL_CONST struct ctl_table *table,
 	struct proxyarp_fnet *fn = &pn->fam[conf->family];
 	int ret;
 
+	if (knob == PROXYARP_KNOB_ANNOUNCE)
+		proxyarp_announce_knob(table->extra2, val);
 	/* The caller holds RTNL: proxyarp_sysctl_ns_lock(). */
 	if (conf == &fn->all)
 		return proxyarp_conf_set_all(pn, conf->family, knob, val);

@@ -38,6 +38,9 @@ TRACE_DEFINE_ENUM(PROXYARP_REASON_SHORT_PREFIX);
 TRACE_DEFINE_ENUM(PROXYARP_REASON_RATE_LIMITED);
 TRACE_DEFINE_ENUM(PROXYARP_REASON_INVALID);
 TRACE_DEFINE_ENUM(PROXYARP_REASON_NO_LLADDR);
+TRACE_DEFINE_ENUM(PROXYARP_TRIGGER_ROUTE);
+TRACE_DEFINE_ENUM(PROXYARP_TRIGGER_GUEST);
+TRACE_DEFINE_ENUM(PROXYARP_TRIGGER_UP);
 
 #define proxyarp_show_mode(val)					\
 	__print_symbolic(val,				\
@@ -70,6 +73,12 @@ TRACE_DEFINE_ENUM(PROXYARP_REASON_NO_LLADDR);
 			 { PROXYARP_REASON_RATE_LIMITED, "rate_limited" },	\
 			 { PROXYARP_REASON_INVALID, "invalid" },	\
 			 { PROXYARP_REASON_NO_LLADDR, "no_lladdr" })
+
+#define proxyarp_show_trigger(val)					\
+	__print_symbolic(val,				\
+			 { PROXYARP_TRIGGER_ROUTE, "route" },	\
+			 { PROXYARP_TRIGGER_GUEST, "guest" },	\
+			 { PROXYARP_TRIGGER_UP, "up" })
 
 /*
  * One event per proxy decision on a device whose mode is not off.
@@ -158,6 +167,90 @@ TRACE_EVENT(proxyndp_decision,
 		      proxyarp_show_reason(__entry->reason), __entry->table,
 		      __entry->route, __entry->plen, __entry->oifname,
 		      proxyarp_show_mode(__entry->mode))
+);
+
+/*
+ * One event per announcement: the count-th of an address on a device,
+ * and what made it.  At mode audit, one event, nothing sent.
+ */
+TRACE_EVENT(proxyarp_announce,
+	    TP_PROTO(const struct net_device *dev, __be32 addr, u8 trigger,
+		     u8 count, u8 mode),
+	    TP_ARGS(dev, addr, trigger, count, mode),
+	    TP_STRUCT__entry(__array(char, dev, IFNAMSIZ)
+			     __field(int, ifindex)
+			     __array(u8, addr, 4)
+			     __field(u8, trigger)
+			     __field(u8, count)
+			     __field(u8, mode)),
+	    TP_fast_assign(strscpy(__entry->dev, dev->name, IFNAMSIZ);
+			   __entry->ifindex = dev->ifindex;
+			   memcpy(__entry->addr, &addr, 4);
+			   __entry->trigger = trigger;
+			   __entry->count = count;
+			   __entry->mode = mode;),
+	    TP_printk("dev=%s ifindex=%d addr=%pI4 trigger=%s count=%u mode=%s",
+		      __entry->dev, __entry->ifindex, __entry->addr,
+		      proxyarp_show_trigger(__entry->trigger),
+		      __entry->count, proxyarp_show_mode(__entry->mode))
+);
+
+TRACE_EVENT(proxyndp_announce,
+	    TP_PROTO(const struct net_device *dev,
+		     const struct in6_addr *addr, u8 trigger, u8 count,
+		     u8 mode),
+	    TP_ARGS(dev, addr, trigger, count, mode),
+	    TP_STRUCT__entry(__array(char, dev, IFNAMSIZ)
+			     __field(int, ifindex)
+			     __array(u8, addr, 16)
+			     __field(u8, trigger)
+			     __field(u8, count)
+			     __field(u8, mode)),
+	    TP_fast_assign(strscpy(__entry->dev, dev->name, IFNAMSIZ);
+			   __entry->ifindex = dev->ifindex;
+			   memcpy(__entry->addr, addr, 16);
+			   __entry->trigger = trigger;
+			   __entry->count = count;
+			   __entry->mode = mode;),
+	    TP_printk("dev=%s ifindex=%d addr=%pI6c trigger=%s count=%u mode=%s",
+		      __entry->dev, __entry->ifindex, __entry->addr,
+		      proxyarp_show_trigger(__entry->trigger),
+		      __entry->count, proxyarp_show_mode(__entry->mode))
+);
+
+/*
+ * Another MAC claims, on a device at mode on or audit, an address the
+ * module would answer for there.
+ */
+TRACE_EVENT(proxyarp_conflict,
+	    TP_PROTO(const struct net_device *dev, __be32 addr, const u8 *mac),
+	    TP_ARGS(dev, addr, mac),
+	    TP_STRUCT__entry(__array(char, dev, IFNAMSIZ)
+			     __field(int, ifindex)
+			     __array(u8, addr, 4)
+			     __array(u8, mac, ETH_ALEN)),
+	    TP_fast_assign(strscpy(__entry->dev, dev->name, IFNAMSIZ);
+			   __entry->ifindex = dev->ifindex;
+			   memcpy(__entry->addr, &addr, 4);
+			   memcpy(__entry->mac, mac, ETH_ALEN);),
+	    TP_printk("dev=%s ifindex=%d addr=%pI4 mac=%pM", __entry->dev,
+		      __entry->ifindex, __entry->addr, __entry->mac)
+);
+
+TRACE_EVENT(proxyndp_conflict,
+	    TP_PROTO(const struct net_device *dev,
+		     const struct in6_addr *addr, const u8 *mac),
+	    TP_ARGS(dev, addr, mac),
+	    TP_STRUCT__entry(__array(char, dev, IFNAMSIZ)
+			     __field(int, ifindex)
+			     __array(u8, addr, 16)
+			     __array(u8, mac, ETH_ALEN)),
+	    TP_fast_assign(strscpy(__entry->dev, dev->name, IFNAMSIZ);
+			   __entry->ifindex = dev->ifindex;
+			   memcpy(__entry->addr, addr, 16);
+			   memcpy(__entry->mac, mac, ETH_ALEN);),
+	    TP_printk("dev=%s ifindex=%d addr=%pI6c mac=%pM", __entry->dev,
+		      __entry->ifindex, __entry->addr, __entry->mac)
 );
 
 #endif /* _TRACE_PROXYARP_H */

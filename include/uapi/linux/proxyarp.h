@@ -72,4 +72,18 @@ enum proxyarp_reason {
 	__PROXYARP_REASON_MAX,
 };
 
+/* What made the module announce an address (the announce tracepoints) */
+enum proxyarp_trigger {
+	/* a host route appeared after the guest behind it announced itself */
+	PROXYARP_TRIGGER_ROUTE = 0,
+	/* the guest announced itself (gratuitous ARP, unsolicited NA, RARP,
+	 * or its answer to the module's probe) where a host route leads
+	 */
+	PROXYARP_TRIGGER_GUEST = 1,
+	/* the announcing device came up, got its carrier or a new address,
+	 * or was asked to notify its peers
+	 */
+	PROXYARP_TRIGGER_UP = 2,
+};
+
 #endif /* _UAPI_LINUX_PROXYARP_H */
