@@ -37,10 +37,10 @@ setup() {
 test_header() {
 	local want
 
-	want="device mode reply ignore $(family_reasons ARP)"
+	want="device mode reply ignore $(family_reasons ARP) announce announce_drop conflict"
 	check_eq "$(ip netns exec "$node" head -n 1 /proc/net/stat/proxyarp)" \
 		"$want" "the header names device, mode, verdicts and every ARP reason in enum order"
-	want="device mode reply ignore $(family_reasons NDP)"
+	want="device mode reply ignore $(family_reasons NDP) announce announce_drop conflict"
 	check_eq "$(ip netns exec "$node" head -n 1 /proc/net/stat/proxyndp)" \
 		"$want" "proxyndp's header: device, mode, verdicts and every NDP reason in enum order"
 	check_eq "$(stat -c %a /proc/net/stat/proxyarp)" "444" "the file is 0444"

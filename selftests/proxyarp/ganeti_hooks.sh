@@ -293,6 +293,45 @@ test_ipv6() {
 	vlan_routes
 }
 
+# lan_at ADDRESS ADDRESS6 MAC: the LAN's entries for both are MAC.
+# shellcheck disable=SC2317 # through busywait
+lan_at() {
+	ip -n "$lan" neigh show "$1" dev vl0 | grep -q "lladdr $3 " &&
+		ip -n "$lan" -6 neigh show "$2" dev vl0 | grep -q "lladdr $3 "
+}
+
+# The guide's live migration: an instance resumes here with its tap down
+# (what it says is lost), then Ganeti's finalize runs kvm-ifup; the
+# LAN, which has the source node's MAC, must learn this node's.
+test_migration() {
+	local mac=aa:00:00:5e:00:45 ip=192.0.2.45 src=02:00:00:00:00:01
+	local addr6=2001:db8:90:0:a800:ff:fe5e:45 t0 guest3=""
+
+	guide "sysctl -w net.proxyarp.conf.bond0/90.announce=3" >/dev/null &&
+		guide "sysctl -w net.proxyndp.conf.bond0/90.announce=3" >/dev/null
+	log_test $? "the guide's announce writes"
+	setup_ns guest3
+	ip -n "$node" link add tap3 type veth peer name eth0 netns "$guest3"
+	ip -n "$guest3" link set eth0 address "$mac"
+	ip -n "$guest3" addr add "$ip/24" dev eth0
+	ip -n "$guest3" addr add "$addr6/64" dev eth0 nodad
+	ip -n "$guest3" link set eth0 up
+	ip -n "$guest3" route add default dev eth0
+	ip -n "$lan" neigh replace "$ip" lladdr "$src" dev vl0 nud stale
+	ip -n "$lan" -6 neigh replace "$addr6" lladdr "$src" dev vl0 nud stale
+	check_eq "$(ip -n "$node" link show tap3 | grep -c ',UP')" 0 \
+		"migration: the instance runs, its tap still down (what it sends is lost)"
+	t0=$(date +%s%3N)
+	kvm_ifup tap3 3 "$ip" "$mac" NETWORK_SUBNET6=2001:db8:90::/64
+	log_test $? "migration: Ganeti's finalize runs kvm-ifup"
+	busywait 10000 lan_at "$ip" "$addr6" "$(vlan_mac)"
+	log_test $? "migration: the LAN's IPv4 and IPv6 entries move to bond0.90 ($(($(date +%s%3N) - t0)) ms after kvm-ifup started)"
+	# Not in a subshell: guide records what ran.
+	guide "awk 'NR == 1 || \$1 == \"bond0.90\"' /proc/net/stat/proxyarp" >"$OVL/announced"
+	check_match "$(awk 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } { print "announce=" $c["announce"] " conflict=" $c["conflict"] }' "$OVL/announced")" \
+		"^announce=[1-9][0-9]* conflict=0$" "migration: the guide's command shows the announcements"
+}
+
 test_backout() {
 	local addr6=2001:db8:90:0:a800:ff:fe5e:44
 
@@ -320,6 +359,7 @@ test_incident
 test_audit
 test_switch
 test_ipv6
+test_migration
 test_backout
 test_guide_covered
 finish

@@ -92,6 +92,10 @@ test_counts() {
 	check_eq "$(series proxyarp_mode "$n" | paste -sd " ")" \
 		"proxyarp_mode{$n,family=\"ipv4\",device=\"vlan0\"} 1 proxyarp_mode{$n,family=\"ipv4\",device=\"vlan1\"} 2 proxyarp_mode{$n,family=\"ipv6\",device=\"vlan0\"} 1" \
 		"a mode gauge for each device the counters list"
+	check_eq "$(series proxyarp_announcements_total "$n" | awk '{ print $2 }' | xargs)/$(series proxyarp_conflicts_total "$n" | wc -l)/$(series proxyarp_announcement_drops_total "$n" | wc -l)" \
+		"0 0 0/3/3" "announcements, drops and conflicts: a series each per device the counters list"
+	check_eq "$(series proxyarp_decisions_total "$n" | grep -c -e 'reason="announce' -e 'reason="conflict')" 0 \
+		"the counters' last columns are not reasons"
 	check_eq "$(grep -c '^proxyarp_module_loaded 1$' <<<"$out")" "1" "the module is loaded"
 
 	if [ -x "$PROMTOOL" ]; then
