@@ -39,6 +39,7 @@
  */
 
 #include <linux/etherdevice.h>
+#include <linux/if_arp.h>
 #include <linux/jhash.h>
 #include <linux/netdevice.h>
 #include <linux/slab.h>
@@ -48,11 +49,15 @@
 
 #define PROXYARP_ANN_WINDOW	(30 * HZ)	/* a guest heard this recently */
 #define PROXYARP_ANN_INTERVAL	(2 * HZ)	/* between announcements */
-#define PROXYARP_ANN_RESCAN	HZ	/* a guest heard again: no new scan */
+#define PROXYARP_ANN_RESCAN	(10 * HZ)	/* a guest heard again: no scan */
 #define PROXYARP_PROBE_INTERVAL	HZ
 #define PROXYARP_PROBES		3
+#define PROXYARP_ANN_RETRIES	5	/* an NA with no source address yet */
 #define PROXYARP_ANN_QLEN	16384	/* waiting on one device */
+#define PROXYARP_ANN_NET_QLEN	65536	/* ... in one namespace */
 #define PROXYARP_ANN_BATCH	64	/* sent by one timer run */
+#define PROXYARP_ANN_RATE	1000	/* a second, without max_rate */
+#define PROXYARP_ANN_BURST	64
 #define PROXYARP_CONFLICT_LOG	(60 * HZ)
 
 enum {
@@ -76,14 +81,16 @@ struct proxyarp_ann {
 	u8 kind;
 	u8 trigger;
 	u8 sent;
-	u8 total;
+	u8 total;			/* 0: cancelled */
+	u8 retries;
+	bool busy;			/* being sent: the timer frees it */
 };
 
-static u32 proxyarp_ann_hash(int ifindex, u8 family, u8 kind,
+static u32 proxyarp_ann_hash(u32 seed, int ifindex, u8 family, u8 kind,
 			     const union proxyarp_inaddr *addr)
 {
 	return jhash2((const u32 *)addr, sizeof(*addr) / sizeof(u32),
-		      ifindex ^ family << 24 ^ kind << 28) &
+		      seed ^ ifindex ^ family << 24 ^ kind << 28) &
 	       (PROXYARP_PENDING_SIZE - 1);
 }
 
@@ -93,7 +100,7 @@ static struct proxyarp_ann *proxyarp_ann_find(struct proxyarp_net *pn,
 					      const union proxyarp_inaddr *addr)
 {
 	struct proxyarp_ann *a;
-	u32 h = proxyarp_ann_hash(ifindex, family, kind, addr);
+	u32 h = proxyarp_ann_hash(pn->seed, ifindex, family, kind, addr);
 
 	hlist_for_each_entry(a, &pn->pending[h], hnode)
 		if (a->ifindex == ifindex && a->family == family &&
@@ -103,19 +110,23 @@ static struct proxyarp_ann *proxyarp_ann_find(struct proxyarp_net *pn,
 }
 
 /* Under ann_lock: @a leaves its device's lists and the hash. */
-static void proxyarp_ann_free(struct proxyarp_dev *pdev,
+static void proxyarp_ann_free(struct proxyarp_net *pn,
+			      struct proxyarp_dev *pdev,
 			      struct proxyarp_ann *a)
 {
 	list_del(&a->node);
 	hlist_del(&a->hnode);
 	pdev->ann_queued--;
+	pn->ann_queued--;
+	if (a->kind == PROXYARP_ANN_PROBE)
+		atomic_dec(&pdev->ann_probes);
 	kfree(a);
 }
 
 /*
- * Queue @addr on @pdev, to be sent @total times from now; one already
- * waiting starts again.  From the work or a timer: bottom halves may be
- * on.
+ * Queue @addr on @pdev, to be sent @total times from now.  One already
+ * waiting starts again for another trigger, or for the device coming up,
+ * not for the same one (a guest heard again).  From the work.
  */
 static void proxyarp_ann_queue(struct proxyarp_net *pn,
 			       struct proxyarp_dev *pdev, u8 family, u8 kind,
@@ -129,8 +140,12 @@ static void proxyarp_ann_queue(struct proxyarp_net *pn,
 	if (pdev->ann_dead)
 		goto out;
 	a = proxyarp_ann_find(pn, ifindex, family, kind, addr);
+	if (a && a->total && a->trigger == trigger &&
+	    trigger != PROXYARP_TRIGGER_UP)
+		goto out;
 	if (!a) {
-		if (pdev->ann_queued < PROXYARP_ANN_QLEN)
+		if (pdev->ann_queued < PROXYARP_ANN_QLEN &&
+		    pn->ann_queued < PROXYARP_ANN_NET_QLEN)
 			a = kzalloc_obj(*a, GFP_ATOMIC);
 		if (!a) {
 			proxyarp_stats_event(pdev, family,
@@ -143,17 +158,29 @@ static void proxyarp_ann_queue(struct proxyarp_net *pn,
 		a->kind = kind;
 		INIT_LIST_HEAD(&a->node);
 		hlist_add_head(&a->hnode,
-			       &pn->pending[proxyarp_ann_hash(ifindex, family,
-							      kind, addr)]);
+			       &pn->pending[proxyarp_ann_hash(pn->seed, ifindex,
+							      family, kind,
+							      addr)]);
 		pdev->ann_queued++;
+		pn->ann_queued++;
+		if (kind == PROXYARP_ANN_PROBE)
+			atomic_inc(&pdev->ann_probes);
 	}
 	a->trigger = trigger;
 	a->sent = 0;
+	a->retries = 0;
 	a->total = total;
 	list_move_tail(&a->node, &pdev->ann_now);
 	timer_reduce(&pdev->ann_timer, jiffies);
 out:
 	spin_unlock_bh(&pn->ann_lock);
+}
+
+/* An Ethernet device that does ARP, up, with its carrier. */
+static bool proxyarp_ann_can_send(const struct net_device *dev)
+{
+	return dev->type == ARPHRD_ETHER && !(dev->flags & IFF_NOARP) &&
+	       netif_running(dev) && netif_carrier_ok(dev);
 }
 
 /* Would @pdev announce for @family: mode on or audit, announce set, up. */
@@ -162,8 +189,7 @@ static int proxyarp_ann_count(const struct proxyarp_dev *pdev, int family)
 	const struct proxyarp_conf *conf = &pdev->fam[family].conf;
 	int mode = READ_ONCE(conf->val[PROXYARP_KNOB_MODE]);
 
-	if (mode == PROXYARP_MODE_OFF || !netif_running(pdev->dev) ||
-	    !netif_carrier_ok(pdev->dev))
+	if (mode == PROXYARP_MODE_OFF || !proxyarp_ann_can_send(pdev->dev))
 		return 0;
 	return READ_ONCE(conf->val[PROXYARP_KNOB_ANNOUNCE]);
 }
@@ -205,7 +231,7 @@ static bool proxyarp_ann_wanted(struct proxyarp_net *pn,
 
 struct proxyarp_ann_walk {
 	struct proxyarp_net *pn;
-	struct proxyarp_dev *pdev;	/* the one announcing; NULL: all */
+	int ifindex;			/* the one announcing; 0: all */
 	u8 trigger;
 };
 
@@ -220,14 +246,19 @@ static void proxyarp_ann_offer_all(struct proxyarp_net *pn,
 		proxyarp_ann_offer(pn, pdev, r, trigger);
 }
 
+/* Under RCU, from proxyarp_routes_walk(). */
 static void proxyarp_ann_walk_one(void *arg, const struct proxyarp_route *r)
 {
 	struct proxyarp_ann_walk *w = arg;
+	struct proxyarp_dev *pdev;
 
-	if (w->pdev)
-		proxyarp_ann_offer(w->pn, w->pdev, r, w->trigger);
-	else
+	if (!w->ifindex) {
 		proxyarp_ann_offer_all(w->pn, r, w->trigger);
+		return;
+	}
+	pdev = xa_load(&w->pn->devs, w->ifindex);
+	if (pdev)
+		proxyarp_ann_offer(w->pn, pdev, r, w->trigger);
 }
 
 static bool proxyarp_ann_heard_recently(const struct proxyarp_dev *pdev)
@@ -253,44 +284,66 @@ static void proxyarp_ann_route(struct proxyarp_net *pn,
 		return;
 	if (proxyarp_ann_heard_recently(pdev))
 		proxyarp_ann_offer_all(pn, r, PROXYARP_TRIGGER_ROUTE);
-	else if (proxyarp_ann_wanted(pn, r))
+	else if (proxyarp_ann_can_send(guest) && proxyarp_ann_wanted(pn, r))
 		proxyarp_ann_queue(pn, pdev, r->family, PROXYARP_ANN_PROBE,
 				   &r->addr, PROXYARP_TRIGGER_ROUTE,
 				   PROXYARP_PROBES);
+}
+
+/* Scan the routes for the devices whose bits say so, a batch at a time. */
+static bool proxyarp_ann_scan(struct proxyarp_net *pn)
+{
+	struct { int ifindex; unsigned long bits; } todo[16];
+	struct proxyarp_ann_walk w = { .pn = pn };
+	struct proxyarp_dev *pdev;
+	unsigned long ifindex;
+	int i, n = 0;
+
+	rcu_read_lock();
+	xa_for_each(&pn->devs, ifindex, pdev) {
+		if (!READ_ONCE(pdev->scan))
+			continue;
+		todo[n].ifindex = ifindex;
+		todo[n].bits = xchg(&pdev->scan, 0);
+		if (++n == ARRAY_SIZE(todo))
+			break;
+	}
+	rcu_read_unlock();
+
+	for (i = 0; i < n; i++) {
+		if (todo[i].bits & BIT(PROXYARP_SCAN_GUEST)) {
+			w.ifindex = 0;
+			w.trigger = PROXYARP_TRIGGER_GUEST;
+			proxyarp_routes_walk(pn, todo[i].ifindex,
+					     proxyarp_ann_walk_one, &w);
+		}
+		if (todo[i].bits & BIT(PROXYARP_SCAN_UP)) {
+			w.ifindex = todo[i].ifindex;
+			w.trigger = PROXYARP_TRIGGER_UP;
+			proxyarp_routes_walk(pn, 0, proxyarp_ann_walk_one, &w);
+		}
+	}
+	return n == ARRAY_SIZE(todo);
 }
 
 static void proxyarp_ann_work(struct work_struct *work)
 {
 	struct proxyarp_net *pn = container_of(to_delayed_work(work),
 					       struct proxyarp_net, ann_work);
-	struct proxyarp_ann_walk w = { .pn = pn };
-	struct proxyarp_dev *pdev;
 	struct proxyarp_route r;
-	unsigned long ifindex;
+	int got;
 
-	while (proxyarp_routes_pop_fresh(pn, &r)) {
+	while ((got = proxyarp_routes_pop_fresh(pn, &r)) > 0) {
 		rcu_read_lock();
 		proxyarp_ann_route(pn, &r);
 		rcu_read_unlock();
 		cond_resched();
 	}
-	rcu_read_lock();
-	xa_for_each(&pn->devs, ifindex, pdev) {
-		unsigned long scan = xchg(&pdev->scan, 0);
-
-		if (scan & BIT(PROXYARP_SCAN_GUEST)) {
-			w.pdev = NULL;
-			w.trigger = PROXYARP_TRIGGER_GUEST;
-			proxyarp_routes_walk(pn, pdev->dev->ifindex,
-					     proxyarp_ann_walk_one, &w);
-		}
-		if (scan & BIT(PROXYARP_SCAN_UP)) {
-			w.pdev = pdev;
-			w.trigger = PROXYARP_TRIGGER_UP;
-			proxyarp_routes_walk(pn, 0, proxyarp_ann_walk_one, &w);
-		}
-	}
-	rcu_read_unlock();
+	/* A route IPv6 may not have linked yet: looked at a tick later. */
+	if (got < 0)
+		proxyarp_announce_kick(pn);
+	while (proxyarp_ann_scan(pn))
+		cond_resched();
 }
 
 /**
@@ -299,16 +352,22 @@ static void proxyarp_ann_work(struct work_struct *work)
  *
  * A tick later: IPv6 tells its notifiers of a route before it links the
  * route into its table, under the table's lock, which the work's lookups
- * do not take.
+ * do not take (and a fresh route waits for the next tick anyway).
  */
 void proxyarp_announce_kick(struct proxyarp_net *pn)
 {
 	queue_delayed_work(system_wq, &pn->ann_work, 1);
 }
 
-/* Send one, under RCU; false when it is not to be sent again. */
-static bool proxyarp_ann_send(struct proxyarp_dev *pdev,
-			      const struct proxyarp_ann *a)
+enum {
+	PROXYARP_ANN_DONE,		/* not to be sent again */
+	PROXYARP_ANN_AGAIN,		/* sent: again after the interval */
+	PROXYARP_ANN_RETRY,		/* not sent yet: again soon */
+};
+
+/* Send one, under RCU. */
+static int proxyarp_ann_send(struct proxyarp_dev *pdev,
+			     const struct proxyarp_ann *a)
 {
 	const struct proxyarp_family *f = &proxyarp_families[a->family];
 	const struct proxyarp_conf *conf = &pdev->fam[a->family].conf;
@@ -316,21 +375,25 @@ static bool proxyarp_ann_send(struct proxyarp_dev *pdev,
 	struct net_device *dev = pdev->dev;
 	bool router = false;
 
-	if (!netif_running(dev))
-		return false;
 	if (a->kind == PROXYARP_ANN_PROBE) {
-		f->probe(dev, &a->addr);
-		return true;
+		if (!proxyarp_ann_can_send(dev))
+			return PROXYARP_ANN_DONE;
+		return f->probe(dev, &a->addr) ? PROXYARP_ANN_AGAIN :
+						 PROXYARP_ANN_DONE;
 	}
 	if (!proxyarp_ann_count(pdev, a->family) ||
 	    !f->answers(dev, &a->addr, &router))
-		return false;
+		return PROXYARP_ANN_DONE;
+	if (mode != PROXYARP_MODE_ON) {
+		f->trace_announce(dev, &a->addr, a->trigger, a->sent, mode);
+		return PROXYARP_ANN_DONE;
+	}
+	/* IPv6 needs a source address the device may not have yet. */
+	if (!f->announce(dev, &a->addr, router))
+		return PROXYARP_ANN_RETRY;
 	f->trace_announce(dev, &a->addr, a->trigger, a->sent, mode);
-	if (mode != PROXYARP_MODE_ON)
-		return false;
-	f->announce(dev, &a->addr, router);
 	proxyarp_stats_event(pdev, a->family, PROXYARP_EVENT_ANNOUNCE);
-	return true;
+	return PROXYARP_ANN_AGAIN;
 }
 
 /* Under ann_lock: the next one due on @pdev, else NULL and when. */
@@ -354,20 +417,45 @@ static struct proxyarp_ann *proxyarp_ann_next(struct proxyarp_dev *pdev,
 	return a;
 }
 
-/* Under ann_lock, after sending @a: again later, or done. */
-static void proxyarp_ann_sent(struct proxyarp_dev *pdev,
-			      struct proxyarp_ann *a, bool again)
+/* Under ann_lock: @a on the later list, in due order. */
+static void proxyarp_ann_later(struct proxyarp_dev *pdev,
+			       struct proxyarp_ann *a, unsigned long wait)
 {
+	struct proxyarp_ann *b;
+
+	a->due = jiffies + wait;
+	list_for_each_entry_reverse(b, &pdev->ann_later, node)
+		if (!time_after(b->due, a->due)) {
+			list_add(&a->node, &b->node);
+			return;
+		}
+	list_add(&a->node, &pdev->ann_later);
+}
+
+/* Under ann_lock, after sending @a: again later, or done. */
+static void proxyarp_ann_sent(struct proxyarp_net *pn,
+			      struct proxyarp_dev *pdev,
+			      struct proxyarp_ann *a, int how)
+{
+	a->busy = false;
+	if (!a->total || pdev->ann_dead) {
+		proxyarp_ann_free(pn, pdev, a);
+		return;
+	}
 	/* Queued anew while it was being sent: it starts over. */
 	if (!list_empty(&a->node))
 		return;
-	if (!again || a->sent >= a->total || pdev->ann_dead) {
-		proxyarp_ann_free(pdev, a);
+	if (how == PROXYARP_ANN_RETRY && a->retries++ < PROXYARP_ANN_RETRIES) {
+		a->sent--;
+		proxyarp_ann_later(pdev, a, PROXYARP_PROBE_INTERVAL);
 		return;
 	}
-	a->due = jiffies + (a->kind == PROXYARP_ANN_PROBE ?
-			    PROXYARP_PROBE_INTERVAL : PROXYARP_ANN_INTERVAL);
-	list_add_tail(&a->node, &pdev->ann_later);
+	if (how != PROXYARP_ANN_AGAIN || a->sent >= a->total) {
+		proxyarp_ann_free(pn, pdev, a);
+		return;
+	}
+	proxyarp_ann_later(pdev, a, a->kind == PROXYARP_ANN_PROBE ?
+			   PROXYARP_PROBE_INTERVAL : PROXYARP_ANN_INTERVAL);
 }
 
 /*
@@ -383,11 +471,13 @@ static struct proxyarp_ann *proxyarp_ann_take(struct proxyarp_dev *pdev,
 	if (!a)
 		return NULL;
 	fd = &pdev->fam[a->family];
-	if (!proxyarp_guard_take(&fd->ann_guard, &fd->conf)) {
+	if (!proxyarp_guard_take(&fd->ann_guard, &fd->conf,
+				 PROXYARP_ANN_RATE, PROXYARP_ANN_BURST)) {
 		*next = jiffies + 1;
 		return NULL;
 	}
 	list_del_init(&a->node);
+	a->busy = true;
 	a->sent++;
 	return a;
 }
@@ -396,26 +486,28 @@ static void proxyarp_ann_timer(struct timer_list *t)
 {
 	struct proxyarp_dev *pdev = timer_container_of(pdev, t, ann_timer);
 	struct proxyarp_net *pn = proxyarp_pernet(dev_net(pdev->dev));
-	unsigned long next = 0;
-	int budget = PROXYARP_ANN_BATCH;
+	int budget = PROXYARP_ANN_BATCH, how;
 	struct proxyarp_ann *a, copy;
-	bool again;
+	unsigned long next;
 
 	spin_lock(&pn->ann_lock);
 	while (budget-- && (a = proxyarp_ann_take(pdev, &next))) {
 		copy = *a;
 		spin_unlock(&pn->ann_lock);
 		rcu_read_lock();
-		again = proxyarp_ann_send(pdev, &copy);
+		how = proxyarp_ann_send(pdev, &copy);
 		rcu_read_unlock();
 		spin_lock(&pn->ann_lock);
-		proxyarp_ann_sent(pdev, a, again);
+		proxyarp_ann_sent(pn, pdev, a, how);
 	}
 	/* More due now (a full batch, a refused budget): next tick. */
 	if (proxyarp_ann_next(pdev, &next))
 		next = jiffies + 1;
-	if (next && !pdev->ann_dead)
+	else if (list_empty(&pdev->ann_later))
+		goto out;
+	if (!pdev->ann_dead)
 		mod_timer(&pdev->ann_timer, next);
+out:
 	spin_unlock(&pn->ann_lock);
 }
 
@@ -423,6 +515,7 @@ void proxyarp_announce_dev_init(struct proxyarp_dev *pdev)
 {
 	INIT_LIST_HEAD(&pdev->ann_now);
 	INIT_LIST_HEAD(&pdev->ann_later);
+	atomic_set(&pdev->ann_probes, 0);
 	timer_setup(&pdev->ann_timer, proxyarp_ann_timer, 0);
 	pdev->carrier = netif_running(pdev->dev) &&
 			netif_carrier_ok(pdev->dev);
@@ -440,9 +533,9 @@ void proxyarp_announce_flush(struct proxyarp_dev *pdev)
 	timer_shutdown_sync(&pdev->ann_timer);
 	spin_lock_bh(&pn->ann_lock);
 	list_for_each_entry_safe(a, tmp, &pdev->ann_now, node)
-		proxyarp_ann_free(pdev, a);
+		proxyarp_ann_free(pn, pdev, a);
 	list_for_each_entry_safe(a, tmp, &pdev->ann_later, node)
-		proxyarp_ann_free(pdev, a);
+		proxyarp_ann_free(pn, pdev, a);
 	spin_unlock_bh(&pn->ann_lock);
 }
 
@@ -513,14 +606,17 @@ void proxyarp_announce_heard(struct proxyarp_dev *pdev, int family,
 	if (!READ_ONCE(pn->announcing))
 		return;
 	if (addr) {
+		/* An answer, the common case: none probed for here. */
+		if (!atomic_read(&pdev->ann_probes))
+			return;
 		spin_lock_bh(&pn->ann_lock);
 		a = proxyarp_ann_find(pn, pdev->dev->ifindex, family,
 				      PROXYARP_ANN_PROBE, addr);
-		/* Off the lists while the timer sends it: freed there. */
-		if (a && !list_empty(&a->node))
-			proxyarp_ann_free(pdev, a);
-		else if (a)
+		/* Being sent by the timer: it frees it. */
+		if (a && a->busy)
 			a->total = 0;
+		else if (a)
+			proxyarp_ann_free(pn, pdev, a);
 		spin_unlock_bh(&pn->ann_lock);
 		if (!a)
 			return;
@@ -538,7 +634,7 @@ static bool proxyarp_conflict_log_due(struct proxyarp_net *pn, int family,
 				      const union proxyarp_inaddr *addr)
 {
 	u32 h = jhash2((const u32 *)addr, sizeof(*addr) / sizeof(u32),
-		       family) % PROXYARP_CONFLICT_SLOTS;
+		       pn->seed ^ family) % PROXYARP_CONFLICT_SLOTS;
 
 	if (!memcmp(&pn->conflicts[h].addr, addr, sizeof(*addr)) &&
 	    time_in_range(jiffies, pn->conflicts[h].when,
@@ -576,7 +672,7 @@ void proxyarp_announce_conflict(struct proxyarp_dev *pdev, int family,
 	spin_lock_bh(&pn->ann_lock);
 	log = proxyarp_conflict_log_due(pn, family, addr);
 	spin_unlock_bh(&pn->ann_lock);
-	if (!log)
+	if (!log || !net_ratelimit())
 		return;
 	if (family == PROXYARP_ARP)
 		netdev_warn(dev, "%pI4 is claimed by %pM, and answered here\n",
@@ -627,6 +723,7 @@ int proxyarp_announce_net_init(struct net *net)
 	struct proxyarp_net *pn = proxyarp_pernet(net);
 
 	pn->net = net;
+	pn->seed = get_random_u32();
 	spin_lock_init(&pn->ann_lock);
 	INIT_DELAYED_WORK(&pn->ann_work, proxyarp_ann_work);
 	pn->pending = kcalloc(PROXYARP_PENDING_SIZE, sizeof(*pn->pending),

@@ -63,9 +63,9 @@ bool proxyarp_arp_answers(struct net_device *dev,
 /* arp_reply.c */
 void proxyarp_send_reply(struct sk_buff *skb, struct net_device *dev,
 			 __be32 sip, __be32 tip, const u8 *sha);
-void proxyarp_arp_announce(struct net_device *dev,
+bool proxyarp_arp_announce(struct net_device *dev,
 			   const union proxyarp_inaddr *addr, bool router);
-void proxyarp_arp_probe(struct net_device *dev,
+bool proxyarp_arp_probe(struct net_device *dev,
 			const union proxyarp_inaddr *addr);
 void proxyarp_arp_trace_announce(struct net_device *dev,
 				 const union proxyarp_inaddr *addr, u8 trigger,

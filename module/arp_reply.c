@@ -102,7 +102,7 @@ static bool proxyarp_reply_in_place(struct sk_buff *skb,
  * @dest_hw (NULL: broadcast, target MAC zero), carrying @md_dst's tunnel
  * metadata back when there is some.
  */
-static void proxyarp_arp_send(int type, struct net_device *dev,
+static bool proxyarp_arp_send(int type, struct net_device *dev,
 			      __be32 dest_ip, __be32 src_ip, const u8 *dest_hw,
 			      struct metadata_dst *md_dst)
 {
@@ -111,13 +111,14 @@ static void proxyarp_arp_send(int type, struct net_device *dev,
 	skb = arp_create(type, ETH_P_ARP, dest_ip, dev, src_ip, dest_hw,
 			 dev->dev_addr, dest_hw);
 	if (!skb)
-		return;
+		return false;
 	if (md_dst) {
 		md_dst = iptunnel_metadata_reply(md_dst, GFP_ATOMIC);
 		if (md_dst)
 			skb_dst_set(skb, &md_dst->dst);
 	}
 	arp_xmit(skb);
+	return true;
 }
 
 /**
@@ -152,11 +153,14 @@ void proxyarp_send_reply(struct sk_buff *skb, struct net_device *dev,
  * A gratuitous ARP in request form, as arp_notify sends it for the
  * device's own address: sender and target @addr, @dev's MAC as sender,
  * broadcast, target MAC zero.
+ *
+ * Return: false when it could not be built.
  */
-void proxyarp_arp_announce(struct net_device *dev,
+bool proxyarp_arp_announce(struct net_device *dev,
 			   const union proxyarp_inaddr *addr, bool router)
 {
-	proxyarp_arp_send(ARPOP_REQUEST, dev, addr->ip, addr->ip, NULL, NULL);
+	return proxyarp_arp_send(ARPOP_REQUEST, dev, addr->ip, addr->ip, NULL,
+				 NULL);
 }
 
 /**
@@ -165,15 +169,19 @@ void proxyarp_arp_announce(struct net_device *dev,
  * @addr: the guest's address
  *
  * A broadcast request from the address the kernel would pick for it on
- * @dev (0.0.0.0 when there is none), as arp_solicit() asks: the guest's
- * answer tells announce.c it is there.
+ * @dev, as arp_solicit() asks: the guest's answer tells announce.c it
+ * is there.  Never from 0.0.0.0: that is an RFC 5227 probe, which makes
+ * a guest checking its address give it up.
+ *
+ * Return: false when nothing was sent.
  */
-void proxyarp_arp_probe(struct net_device *dev,
+bool proxyarp_arp_probe(struct net_device *dev,
 			const union proxyarp_inaddr *addr)
 {
 	__be32 src = inet_select_addr(dev, addr->ip, RT_SCOPE_LINK);
 
-	proxyarp_arp_send(ARPOP_REQUEST, dev, addr->ip, src, NULL, NULL);
+	return src && proxyarp_arp_send(ARPOP_REQUEST, dev, addr->ip, src,
+					NULL, NULL);
 }
 
 void proxyarp_arp_trace_announce(struct net_device *dev,

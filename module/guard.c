@@ -9,7 +9,8 @@
  * Only requests the module would answer take a token, under the bucket's
  * spinlock: the hook runs in softirq, and nothing else takes the lock.
  * Announcements (announce.c) take theirs from a second bucket with the
- * same knobs, and wait for one rather than being refused.
+ * same knobs (or announce.c's own pace without max_rate), and wait for
+ * one rather than being refused.
  */
 
 #include <linux/jiffies.h>
@@ -104,19 +105,23 @@ bool proxyarp_guard_allow(struct proxyarp_fdev *fd,
  * proxyarp_guard_take - may one more announcement go now?
  * @g: the family's announcement bucket on the device
  * @conf: the device's tunables of that family
+ * @rate: the rate when @conf has no max_rate
+ * @burst: and the burst
  *
  * The same rate and burst as answers, from a bucket of its own: an
  * announcement that has to wait is not refused, and not logged.
  * From the announcement timer, in softirq.
  */
 bool proxyarp_guard_take(struct proxyarp_guard *g,
-			 const struct proxyarp_conf *conf)
+			 const struct proxyarp_conf *conf, int rate, int burst)
 {
-	int rate, burst;
+	int r, b;
 	bool ok;
 
-	if (!proxyarp_guard_limited(conf, &rate, &burst))
-		return true;
+	if (proxyarp_guard_limited(conf, &r, &b)) {
+		rate = r;
+		burst = b;
+	}
 	spin_lock(&g->lock);
 	ok = proxyarp_guard_credit(g, rate, burst);
 	spin_unlock(&g->lock);

@@ -48,9 +48,9 @@ bool proxyarp_ndp_answers(struct net_device *dev,
 /* ndp_reply.c */
 void proxyarp_ndp_reply(struct net_device *dev,
 			const struct proxyarp_ndp_decision *d);
-void proxyarp_ndp_announce(struct net_device *dev,
+bool proxyarp_ndp_announce(struct net_device *dev,
 			   const union proxyarp_inaddr *addr, bool router);
-void proxyarp_ndp_probe(struct net_device *dev,
+bool proxyarp_ndp_probe(struct net_device *dev,
 			const union proxyarp_inaddr *addr);
 void proxyarp_ndp_trace_announce(struct net_device *dev,
 				 const union proxyarp_inaddr *addr, u8 trigger,

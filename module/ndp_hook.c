@@ -185,10 +185,9 @@ static void proxyarp_ndp_observe(struct sk_buff *skb,
 	const struct nd_msg *msg;
 	const u8 *mac;
 
-	if (!idev || !pskb_may_pull(skb, skb->len) ||
-	    skb->len < off + sizeof(*msg) ||
+	if (!idev || ipv6_hdr(skb)->hop_limit != 255 ||
+	    skb->len < off + sizeof(*msg) || !pskb_may_pull(skb, skb->len) ||
 	    !proxyarp_ndp_csum_ok(skb, off, skb->len - off) ||
-	    ipv6_hdr(skb)->hop_limit != 255 ||
 	    proxyarp_ndp_frag_refused(skb, idev))
 		return;
 	msg = (const struct nd_msg *)(skb_network_header(skb) +

@@ -133,12 +133,21 @@ void proxyarp_ndp_reply(struct net_device *dev,
  * 7.2.8), but an announcement is sent because the entries the LAN holds
  * are wrong, and only override moves them at once (7.2.5); a peer that
  * had none creates none (7.2.5).
+ *
+ * Return: false when @dev has no usable link-local address yet (its
+ * duplicate address detection runs): nothing was sent.
  */
-void proxyarp_ndp_announce(struct net_device *dev,
+bool proxyarp_ndp_announce(struct net_device *dev,
 			   const union proxyarp_inaddr *addr, bool router)
 {
+	struct in6_addr saddr;
+
+	if (ipv6_dev_get_saddr(dev_net(dev), dev, &in6addr_linklocal_allnodes,
+			       0, &saddr))
+		return false;
 	proxyarp_ndp_send_na(dev, &in6addr_linklocal_allnodes, &addr->ip6,
 			     router, false, true, true);
+	return true;
 }
 
 /**
@@ -150,9 +159,12 @@ void proxyarp_ndp_announce(struct net_device *dev,
  * kernel picks on @dev, with its link-layer option: the guest answers
  * it, and announce.c hears it.  Never from :: (a duplicate address
  * probe would make a guest whose address is still tentative give it
- * up): a device without an address of its own does not probe.
+ * up), nor from an optimistic address (RFC 4429 3.2): a device without
+ * such an address of its own does not probe.
+ *
+ * Return: false when nothing was sent.
  */
-void proxyarp_ndp_probe(struct net_device *dev,
+bool proxyarp_ndp_probe(struct net_device *dev,
 			const union proxyarp_inaddr *addr)
 {
 	struct in6_addr mcaddr, saddr;
@@ -160,11 +172,14 @@ void proxyarp_ndp_probe(struct net_device *dev,
 
 	addrconf_addr_solict_mult(&addr->ip6, &mcaddr);
 	if (ipv6_dev_get_saddr(dev_net(dev), dev, &mcaddr, 0, &saddr) ||
-	    ipv6_addr_any(&saddr))
-		return;
+	    !ipv6_chk_addr_and_flags(dev_net(dev), &saddr, dev, false, 1,
+				     IFA_F_TENTATIVE | IFA_F_OPTIMISTIC))
+		return false;
 	skb = ndisc_ns_create(dev, &addr->ip6, &saddr, 0);
-	if (skb)
-		ndisc_send_skb(skb, &mcaddr, &saddr);
+	if (!skb)
+		return false;
+	ndisc_send_skb(skb, &mcaddr, &saddr);
+	return true;
 }
 
 void proxyarp_ndp_trace_announce(struct net_device *dev,

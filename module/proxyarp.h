@@ -123,6 +123,7 @@ struct proxyarp_dev {
 	struct list_head ann_later;	/* repeats, by due time */
 	unsigned int ann_queued;
 	bool ann_dead;
+	atomic_t ann_probes;		/* probes waiting: read without the lock */
 	struct timer_list ann_timer;
 	unsigned long heard;		/* jiffies: its guest last spoke, or 0 */
 	unsigned long scan;		/* PROXYARP_SCAN_* bits: work to do */
@@ -140,6 +141,7 @@ union proxyarp_inaddr {
 struct proxyarp_route {
 	struct hlist_node node;		/* pn->routes; RCU readers */
 	struct list_head fresh;		/* pn->fresh, under routes_lock */
+	unsigned long fresh_at;		/* jiffies: noted fresh */
 	union proxyarp_inaddr addr;
 	u32 table;
 	int oif;			/* WRITE_ONCE(): read under RCU */
@@ -171,14 +173,14 @@ struct proxyarp_net {
 	spinlock_t routes_lock;		/* writers of the fields below */
 	struct hlist_head *routes;	/* PROXYARP_ROUTES_SIZE buckets */
 	struct list_head fresh;		/* routes new since announce.c looked */
-	unsigned int n_routes;
-	unsigned long routes_lost;	/* no memory to note one */
 	/* announce.c */
 	struct net *net;		/* the namespace this is of */
+	u32 seed;			/* the hashes' */
 	bool announcing;		/* an announce knob was ever set here */
 	struct delayed_work ann_work;
 	spinlock_t ann_lock;		/* every device's queue, the hashes */
 	struct hlist_head *pending;	/* PROXYARP_PENDING_SIZE buckets */
+	unsigned int ann_queued;	/* under ann_lock */
 	struct {
 		union proxyarp_inaddr addr;
 		unsigned long when;
@@ -199,9 +201,9 @@ struct proxyarp_family {
 	/* announce.c's: would @dev answer for @addr (under RCU)? */
 	bool (*answers)(struct net_device *dev,
 			const union proxyarp_inaddr *addr, bool *router);
-	void (*announce)(struct net_device *dev,
+	bool (*announce)(struct net_device *dev,
 			 const union proxyarp_inaddr *addr, bool router);
-	void (*probe)(struct net_device *dev,
+	bool (*probe)(struct net_device *dev,
 		      const union proxyarp_inaddr *addr);
 	void (*trace_announce)(struct net_device *dev,
 			       const union proxyarp_inaddr *addr, u8 trigger,
@@ -286,14 +288,14 @@ void proxyarp_guard_init(struct proxyarp_guard *g);
 bool proxyarp_guard_allow(struct proxyarp_fdev *fd,
 			  const struct net_device *dev);
 bool proxyarp_guard_take(struct proxyarp_guard *g,
-			 const struct proxyarp_conf *conf);
+			 const struct proxyarp_conf *conf, int rate, int burst);
 
 /* routes.c */
 int proxyarp_routes_net_init(struct net *net);
 void proxyarp_routes_unwatch(struct net *net);
 void proxyarp_routes_net_exit(struct net *net);
-bool proxyarp_routes_pop_fresh(struct proxyarp_net *pn,
-			       struct proxyarp_route *r);
+int proxyarp_routes_pop_fresh(struct proxyarp_net *pn,
+			      struct proxyarp_route *r);
 void proxyarp_routes_walk(struct proxyarp_net *pn, int oif,
 			  void (*fn)(void *arg, const struct proxyarp_route *r),
 			  void *arg);

@@ -24,10 +24,11 @@
 
 #include "proxyarp.h"
 
-static u32 proxyarp_route_hash(u8 family, const union proxyarp_inaddr *addr)
+static u32 proxyarp_route_hash(const struct proxyarp_net *pn, u8 family,
+			       const union proxyarp_inaddr *addr)
 {
 	return jhash2((const u32 *)addr, sizeof(*addr) / sizeof(u32),
-		      family) & (PROXYARP_ROUTES_SIZE - 1);
+		      pn->seed ^ family) & (PROXYARP_ROUTES_SIZE - 1);
 }
 
 static struct proxyarp_route *
@@ -36,8 +37,8 @@ proxyarp_route_find(struct proxyarp_net *pn, u8 family,
 {
 	struct proxyarp_route *r;
 
-	hlist_for_each_entry(r, &pn->routes[proxyarp_route_hash(family, addr)],
-			     node)
+	hlist_for_each_entry(r, &pn->routes[proxyarp_route_hash(pn, family,
+								addr)], node)
 		if (r->family == family && r->table == table &&
 		    !memcmp(&r->addr, addr, sizeof(*addr)))
 			return r;
@@ -49,7 +50,6 @@ static void proxyarp_route_del(struct proxyarp_net *pn,
 {
 	hlist_del_rcu(&r->node);
 	list_del(&r->fresh);
-	pn->n_routes--;
 	kfree_rcu(r, rcu);
 }
 
@@ -72,23 +72,23 @@ static void proxyarp_route_set(struct proxyarp_net *pn, u8 family,
 		goto out;
 	}
 	if (!r) {
-		r = kzalloc_obj(*r, GFP_ATOMIC);
-		if (!r) {
-			pn->routes_lost++;
+		/* Charged to whoever adds the route, as the route is. */
+		r = kzalloc_obj(*r, GFP_ATOMIC | __GFP_ACCOUNT);
+		if (!r)
 			goto out;
-		}
 		r->family = family;
 		r->addr = *addr;
 		r->table = table;
 		INIT_LIST_HEAD(&r->fresh);
 		hlist_add_head_rcu(&r->node,
-				   &pn->routes[proxyarp_route_hash(family, addr)]);
-		pn->n_routes++;
+				   &pn->routes[proxyarp_route_hash(pn, family,
+								   addr)]);
 	} else if (r->oif == oif) {
 		goto out;
 	}
 	WRITE_ONCE(r->oif, oif);
 	if (READ_ONCE(pn->announcing) && list_empty(&r->fresh)) {
+		r->fresh_at = jiffies;
 		list_add_tail(&r->fresh, &pn->fresh);
 		proxyarp_announce_kick(pn);
 	}
@@ -186,21 +186,28 @@ static void proxyarp_fib_dump_flush(struct notifier_block *nb)
  * @pn: the namespace
  * @r: receives a copy of it (node, fresh and rcu unused)
  *
- * Return: false when there is none.
+ * A route noted this tick may not be in its table yet (IPv6 notifies
+ * before it links the route): it waits for the next tick.
+ *
+ * Return: 1 for a route, 0 for none, -EAGAIN when the oldest is too new.
  */
-bool proxyarp_routes_pop_fresh(struct proxyarp_net *pn,
-			       struct proxyarp_route *r)
+int proxyarp_routes_pop_fresh(struct proxyarp_net *pn,
+			      struct proxyarp_route *r)
 {
 	struct proxyarp_route *f;
+	int ret = 0;
 
 	spin_lock_bh(&pn->routes_lock);
 	f = list_first_entry_or_null(&pn->fresh, struct proxyarp_route, fresh);
-	if (f) {
+	if (f && !time_after(jiffies, f->fresh_at)) {
+		ret = -EAGAIN;
+	} else if (f) {
 		list_del_init(&f->fresh);
 		*r = *f;
+		ret = 1;
 	}
 	spin_unlock_bh(&pn->routes_lock);
-	return f;
+	return ret;
 }
 
 /**
@@ -209,6 +216,8 @@ bool proxyarp_routes_pop_fresh(struct proxyarp_net *pn,
  * @oif: the route's device, 0 for every route
  * @fn: called under RCU, for a route that may go at any time
  * @arg: @fn's
+ *
+ * In process context: a bucket at a time, rescheduling between.
  */
 void proxyarp_routes_walk(struct proxyarp_net *pn, int oif,
 			  void (*fn)(void *arg, const struct proxyarp_route *r),
@@ -217,12 +226,14 @@ void proxyarp_routes_walk(struct proxyarp_net *pn, int oif,
 	struct proxyarp_route *r;
 	int i;
 
-	rcu_read_lock();
-	for (i = 0; i < PROXYARP_ROUTES_SIZE; i++)
+	for (i = 0; i < PROXYARP_ROUTES_SIZE; i++) {
+		rcu_read_lock();
 		hlist_for_each_entry_rcu(r, &pn->routes[i], node)
 			if (!oif || READ_ONCE(r->oif) == oif)
 				fn(arg, r);
-	rcu_read_unlock();
+		rcu_read_unlock();
+		cond_resched();
+	}
 }
 
 int proxyarp_routes_net_init(struct net *net)
