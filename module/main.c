@@ -66,10 +66,13 @@ static int __net_init proxyarp_net_init(struct net *net)
 		if (err)
 			goto err;
 	}
-	err = proxyarp_announce_net_init(net);
+	err = proxyarp_routes_net_init(net);
 	if (err)
 		goto err_fam;
-	err = proxyarp_routes_net_init(net);
+	err = proxyarp_announce_net_init(net);
+	if (err)
+		goto err_routes;
+	err = proxyarp_routes_watch(net);
 	if (err)
 		goto err_announce;
 	proxyarp_addr_net_init(net);
@@ -77,6 +80,8 @@ static int __net_init proxyarp_net_init(struct net *net)
 
 err_announce:
 	proxyarp_announce_net_exit(net);
+err_routes:
+	proxyarp_routes_net_exit(net);
 err_fam:
 	family = __PROXYARP_FAMILY_MAX;
 err:

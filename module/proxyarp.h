@@ -23,7 +23,8 @@
  *    any namespace, kept by an inetaddr notifier under RTNL, read by the
  *    hook under RCU and freed after a grace period (kfree_rcu()).
  *  - struct proxyarp_route (routes.c), one per host route of a namespace,
- *    kept by a FIB notifier, read under RCU, freed by kfree_rcu().
+ *    kept by a FIB notifier, read under RCU, freed by kfree_rcu(), or
+ *    by kfree() when the namespace's notifier and work are gone.
  *  - struct proxyarp_ann (announce.c), one per announcement or probe
  *    waiting on a device, under the namespace's ann_lock; they go with
  *    their device (proxyarp_announce_flush()).
@@ -36,6 +37,7 @@
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
+#include <linux/rhashtable-types.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
@@ -139,17 +141,17 @@ union proxyarp_inaddr {
 
 /* A host route (routes.c). */
 struct proxyarp_route {
-	struct hlist_node node;		/* pn->routes; RCU readers */
+	struct rhash_head node;		/* pn->routes; RCU readers */
 	struct list_head fresh;		/* pn->fresh, under routes_lock */
 	unsigned long fresh_at;		/* jiffies: noted fresh */
+	/* The key, from addr to family: no padding in it. */
 	union proxyarp_inaddr addr;
 	u32 table;
+	u32 family;
 	int oif;			/* WRITE_ONCE(): read under RCU */
-	u8 family;
 	struct rcu_head rcu;
 };
 
-#define PROXYARP_ROUTES_SIZE	512	/* buckets, a power of 2 */
 #define PROXYARP_PENDING_SIZE	256	/* ... of the pending hash */
 #define PROXYARP_CONFLICT_SLOTS	64	/* addresses whose conflict was logged */
 
@@ -171,7 +173,7 @@ struct proxyarp_net {
 	/* routes.c */
 	struct notifier_block fib_nb;
 	spinlock_t routes_lock;		/* writers of the fields below */
-	struct hlist_head *routes;	/* PROXYARP_ROUTES_SIZE buckets */
+	struct rhashtable routes;	/* struct proxyarp_route */
 	struct list_head fresh;		/* routes new since announce.c looked */
 	/* announce.c */
 	struct net *net;		/* the namespace this is of */
@@ -292,6 +294,7 @@ bool proxyarp_guard_take(struct proxyarp_guard *g,
 
 /* routes.c */
 int proxyarp_routes_net_init(struct net *net);
+int proxyarp_routes_watch(struct net *net);
 void proxyarp_routes_unwatch(struct net *net);
 void proxyarp_routes_net_exit(struct net *net);
 int proxyarp_routes_pop_fresh(struct proxyarp_net *pn,

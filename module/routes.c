@@ -2,20 +2,22 @@
 /*
  * The host routes of a namespace, for announcements (announce.c): every
  * single-path unicast /32 and /128, with its table and device, learnt
- * from a FIB notifier.  register_fib_notifier() replays the routes that
- * exist when a namespace (or the module) comes, so the index starts
- * whole; a replay that races a change is flushed by the FIB code's
- * callback and run again.
+ * from a FIB notifier, in a resizable hash table keyed by address, table
+ * and family: a node may hold a route per guest, 100,000 and more.
+ * register_fib_notifier() replays the routes that exist when a namespace
+ * (or the module) comes, so the index starts whole; a replay that races
+ * a change is flushed by the FIB code's callback and run again.
  *
- * IPv4 notifies under RTNL, IPv6 under its table's lock, both in an
- * atomic notifier chain: the index is written under routes_lock with
- * bottom halves off, allocates atomically, and is read under RCU.  A
+ * IPv4 notifies under RTNL (its replay under RCU), IPv6 under its
+ * table's lock, from a softirq too (route expiry): the index is written
+ * under routes_lock with bottom halves off, allocates atomically, and is
+ * read under RCU.  A
  * route the notifier sees is not yet in the table (IPv6 notifies before
  * linking it): it is only marked fresh here, and announce.c's work
  * decides about it later, in process context.
  */
 
-#include <linux/jhash.h>
+#include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <net/fib_notifier.h>
 #include <net/ip6_fib.h>
@@ -24,31 +26,42 @@
 
 #include "proxyarp.h"
 
-static u32 proxyarp_route_hash(const struct proxyarp_net *pn, u8 family,
-			       const union proxyarp_inaddr *addr)
-{
-	return jhash2((const u32 *)addr, sizeof(*addr) / sizeof(u32),
-		      pn->seed ^ family) & (PROXYARP_ROUTES_SIZE - 1);
-}
+#define PROXYARP_ROUTES_BATCH	256	/* routes walked under one RCU section */
+
+/* The key: addr, table and family, hashed and compared as bytes. */
+#define PROXYARP_ROUTE_KEY_LEN	(sizeof(union proxyarp_inaddr) + 2 * sizeof(u32))
+static_assert(offsetofend(struct proxyarp_route, family) -
+	      offsetof(struct proxyarp_route, addr) == PROXYARP_ROUTE_KEY_LEN);
+
+static const struct rhashtable_params proxyarp_route_params = {
+	.head_offset = offsetof(struct proxyarp_route, node),
+	.key_offset = offsetof(struct proxyarp_route, addr),
+	.key_len = PROXYARP_ROUTE_KEY_LEN,
+	/* 2M routes a namespace; the buckets are not charged to a cgroup */
+	.max_size = 1 << 20,
+	.automatic_shrinking = true,
+};
 
 static struct proxyarp_route *
-proxyarp_route_find(struct proxyarp_net *pn, u8 family,
+proxyarp_route_find(struct proxyarp_net *pn, u32 family,
 		    const union proxyarp_inaddr *addr, u32 table)
 {
-	struct proxyarp_route *r;
+	struct proxyarp_route key = {};
 
-	hlist_for_each_entry(r, &pn->routes[proxyarp_route_hash(pn, family,
-								addr)], node)
-		if (r->family == family && r->table == table &&
-		    !memcmp(&r->addr, addr, sizeof(*addr)))
-			return r;
-	return NULL;
+	key.addr = *addr;
+	key.table = table;
+	key.family = family;
+	return rhashtable_lookup_fast(&pn->routes, &key.addr,
+				      proxyarp_route_params);
 }
 
+/* Under routes_lock. */
 static void proxyarp_route_del(struct proxyarp_net *pn,
 			       struct proxyarp_route *r)
 {
-	hlist_del_rcu(&r->node);
+	if (rhashtable_remove_fast(&pn->routes, &r->node,
+				   proxyarp_route_params))
+		return;			/* gone already */
 	list_del(&r->fresh);
 	kfree_rcu(r, rcu);
 }
@@ -58,11 +71,12 @@ static void proxyarp_route_del(struct proxyarp_net *pn,
  * removes what the key had).  A new or moved route is fresh: announce.c
  * looks at it when the namespace announces.
  */
-static void proxyarp_route_set(struct proxyarp_net *pn, u8 family,
+static void proxyarp_route_set(struct proxyarp_net *pn, u32 family,
 			       const union proxyarp_inaddr *addr, u32 table,
 			       int oif)
 {
 	struct proxyarp_route *r;
+	int err = -ENOMEM;
 
 	spin_lock_bh(&pn->routes_lock);
 	r = proxyarp_route_find(pn, family, addr, table);
@@ -75,14 +89,17 @@ static void proxyarp_route_set(struct proxyarp_net *pn, u8 family,
 		/* Charged to whoever adds the route, as the route is. */
 		r = kzalloc_obj(*r, GFP_ATOMIC | __GFP_ACCOUNT);
 		if (!r)
-			goto out;
+			goto lost;
 		r->family = family;
 		r->addr = *addr;
 		r->table = table;
 		INIT_LIST_HEAD(&r->fresh);
-		hlist_add_head_rcu(&r->node,
-				   &pn->routes[proxyarp_route_hash(pn, family,
-								   addr)]);
+		err = rhashtable_insert_fast(&pn->routes, &r->node,
+					     proxyarp_route_params);
+		if (err) {
+			kfree(r);
+			goto lost;
+		}
 	} else if (r->oif == oif) {
 		goto out;
 	}
@@ -94,15 +111,22 @@ static void proxyarp_route_set(struct proxyarp_net *pn, u8 family,
 	}
 out:
 	spin_unlock_bh(&pn->routes_lock);
+	return;
+lost:
+	spin_unlock_bh(&pn->routes_lock);
+	net_warn_ratelimited("proxyarp: a host route in table %u not indexed (%d): not announced\n",
+			     table, err);
 }
 
 static void proxyarp_route4_event(struct proxyarp_net *pn,
 				  unsigned long event,
 				  const struct fib_entry_notifier_info *info)
 {
-	union proxyarp_inaddr addr = { .ip = htonl(info->dst) };
+	union proxyarp_inaddr addr = {};
 	struct fib_info *fi = info->fi;
 	int oif = 0;
+
+	addr.ip = htonl(info->dst);
 
 	if (info->dst_len != 32)
 		return;
@@ -162,17 +186,27 @@ static int proxyarp_fib_event(struct notifier_block *nb, unsigned long event,
 	return NOTIFY_DONE;
 }
 
+/*
+ * In process context, the notifier off its chain (a replay that raced a
+ * change, or its failure): routes_lock only around each deletion, as
+ * the walk takes a lock that softirqs do not.
+ */
 static void proxyarp_routes_flush(struct proxyarp_net *pn)
 {
+	struct rhashtable_iter iter;
 	struct proxyarp_route *r;
-	struct hlist_node *tmp;
-	int i;
 
-	spin_lock_bh(&pn->routes_lock);
-	for (i = 0; i < PROXYARP_ROUTES_SIZE; i++)
-		hlist_for_each_entry_safe(r, tmp, &pn->routes[i], node)
-			proxyarp_route_del(pn, r);
-	spin_unlock_bh(&pn->routes_lock);
+	rhashtable_walk_enter(&pn->routes, &iter);
+	rhashtable_walk_start(&iter);
+	while ((r = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(r))		/* -EAGAIN: a resize, go on */
+			continue;
+		spin_lock_bh(&pn->routes_lock);
+		proxyarp_route_del(pn, r);
+		spin_unlock_bh(&pn->routes_lock);
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
 }
 
 /* The FIB code's word that a replay raced a change: it replays again. */
@@ -217,44 +251,62 @@ int proxyarp_routes_pop_fresh(struct proxyarp_net *pn,
  * @fn: called under RCU, for a route that may go at any time
  * @arg: @fn's
  *
- * In process context: a bucket at a time, rescheduling between.
+ * In process context: at least PROXYARP_ROUTES_BATCH routes under one
+ * RCU section, rescheduling at the end of a hash chain (rhashtable's
+ * walk can lose its place in a chain that changed while it slept).  A
+ * route there throughout is seen; a resize while the walk sleeps starts
+ * it again, so @fn may see a route twice.
  */
 void proxyarp_routes_walk(struct proxyarp_net *pn, int oif,
 			  void (*fn)(void *arg, const struct proxyarp_route *r),
 			  void *arg)
 {
+	struct rhashtable_iter iter;
 	struct proxyarp_route *r;
-	int i;
+	unsigned int n = 0;
 
-	for (i = 0; i < PROXYARP_ROUTES_SIZE; i++) {
-		rcu_read_lock();
-		hlist_for_each_entry_rcu(r, &pn->routes[i], node)
-			if (!oif || READ_ONCE(r->oif) == oif)
-				fn(arg, r);
-		rcu_read_unlock();
+	rhashtable_walk_enter(&pn->routes, &iter);
+	rhashtable_walk_start(&iter);
+	while ((r = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(r))
+			continue;
+		if (!oif || READ_ONCE(r->oif) == oif)
+			fn(arg, r);
+		if (++n < PROXYARP_ROUTES_BATCH ||
+		    !rht_is_a_nulls(rcu_access_pointer(r->node.next)))
+			continue;
+		n = 0;
+		rhashtable_walk_stop(&iter);
 		cond_resched();
+		rhashtable_walk_start(&iter);
 	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+}
+
+/* rhashtable_free_and_destroy()'s: no reader or writer is left. */
+static void proxyarp_route_free(void *ptr, void *arg)
+{
+	kfree(ptr);
 }
 
 int proxyarp_routes_net_init(struct net *net)
 {
 	struct proxyarp_net *pn = proxyarp_pernet(net);
-	int err;
 
 	spin_lock_init(&pn->routes_lock);
 	INIT_LIST_HEAD(&pn->fresh);
-	pn->routes = kcalloc(PROXYARP_ROUTES_SIZE, sizeof(*pn->routes),
-			     GFP_KERNEL);
-	if (!pn->routes)
-		return -ENOMEM;
+	return rhashtable_init(&pn->routes, &proxyarp_route_params);
+}
+
+/* After announce.c's init: a replay may queue its work. */
+int proxyarp_routes_watch(struct net *net)
+{
+	struct proxyarp_net *pn = proxyarp_pernet(net);
+
 	pn->fib_nb.notifier_call = proxyarp_fib_event;
-	err = register_fib_notifier(net, &pn->fib_nb, proxyarp_fib_dump_flush,
-				    NULL);
-	if (err) {
-		proxyarp_routes_flush(pn);
-		kfree(pn->routes);
-	}
-	return err;
+	return register_fib_notifier(net, &pn->fib_nb,
+				     proxyarp_fib_dump_flush, NULL);
 }
 
 /* No more route changes: the work that reads the routes can be stopped. */
@@ -264,13 +316,12 @@ void proxyarp_routes_unwatch(struct net *net)
 }
 
 /*
- * After proxyarp_routes_unwatch() and the work's end: no writer or reader
- * is left.  kfree_rcu() needs nothing of the module's.
+ * After proxyarp_routes_unwatch() (or a failed watch) and the work's
+ * end: no writer or reader is left, the routes go at once.  kfree_rcu()
+ * of those deleted before needs nothing of the module's.
  */
 void proxyarp_routes_net_exit(struct net *net)
 {
-	struct proxyarp_net *pn = proxyarp_pernet(net);
-
-	proxyarp_routes_flush(pn);
-	kfree(pn->routes);
+	rhashtable_free_and_destroy(&proxyarp_pernet(net)->routes,
+				    proxyarp_route_free, NULL);
 }
