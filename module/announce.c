@@ -194,10 +194,9 @@ static int proxyarp_ann_count(const struct proxyarp_dev *pdev, int family)
 	return READ_ONCE(conf->val[PROXYARP_KNOB_ANNOUNCE]);
 }
 
-/* Under RCU: queue @r's address on @pdev if it announces and answers. */
-static bool proxyarp_ann_offer(struct proxyarp_net *pn,
-			       struct proxyarp_dev *pdev,
-			       const struct proxyarp_route *r, u8 trigger)
+/* Under RCU: how many times @pdev announces @r's address; 0: never. */
+static int proxyarp_ann_times(const struct proxyarp_dev *pdev,
+			      const struct proxyarp_route *r)
 {
 	const struct proxyarp_family *f = &proxyarp_families[r->family];
 	int n = proxyarp_ann_count(pdev, r->family);
@@ -205,6 +204,18 @@ static bool proxyarp_ann_offer(struct proxyarp_net *pn,
 
 	if (!n || pdev->dev->ifindex == r->oif ||
 	    !f->answers(pdev->dev, &r->addr, &router))
+		return 0;
+	return n;
+}
+
+/* Under RCU: queue @r's address on @pdev if it announces and answers. */
+static bool proxyarp_ann_offer(struct proxyarp_net *pn,
+			       struct proxyarp_dev *pdev,
+			       const struct proxyarp_route *r, u8 trigger)
+{
+	int n = proxyarp_ann_times(pdev, r);
+
+	if (!n)
 		return false;
 	proxyarp_ann_queue(pn, pdev, r->family, PROXYARP_ANN_ANNOUNCE,
 			   &r->addr, trigger, n);
@@ -215,16 +226,12 @@ static bool proxyarp_ann_offer(struct proxyarp_net *pn,
 static bool proxyarp_ann_wanted(struct proxyarp_net *pn,
 				const struct proxyarp_route *r)
 {
-	const struct proxyarp_family *f = &proxyarp_families[r->family];
 	struct proxyarp_dev *pdev;
 	unsigned long ifindex;
-	bool router;
 
 	xa_for_each(&pn->devs, ifindex, pdev)
 		if (READ_ONCE(pdev->fam[r->family].conf.val[PROXYARP_KNOB_MODE]) ==
-		    PROXYARP_MODE_ON && proxyarp_ann_count(pdev, r->family) &&
-		    pdev->dev->ifindex != r->oif &&
-		    f->answers(pdev->dev, &r->addr, &router))
+		    PROXYARP_MODE_ON && proxyarp_ann_times(pdev, r))
 			return true;
 	return false;
 }
