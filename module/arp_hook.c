@@ -159,16 +159,19 @@ static void proxyarp_log_martian(const struct sk_buff *skb,
 }
 
 /*
- * For announce.c: a guest heard (its gratuitous ARP, or its answer to a
- * probe), and, on a device at mode 1 or 2, another MAC claiming an
- * address answered here.
+ * For announce.c, for a reply or a gratuitous ARP: a guest heard (its
+ * gratuitous ARP, or its answer to a probe), and, on a device at mode 1
+ * or 2, another MAC claiming an address answered here.  Out of line:
+ * requests, the hook's hot path, do not come here.
  */
-static void proxyarp_arp_observe(struct proxyarp_dev *pdev, int mode,
-				 const struct proxyarp_decision *d, bool reply)
+static noinline void proxyarp_arp_observe(struct proxyarp_dev *pdev,
+					  int mode,
+					  const struct proxyarp_decision *d,
+					  bool reply)
 {
 	union proxyarp_inaddr addr = { .ip = d->sip };
 
-	if (!d->sip || (!reply && d->sip != d->tip))
+	if (!d->sip)
 		return;
 	proxyarp_announce_heard(pdev, PROXYARP_ARP,
 				d->sip == d->tip ? NULL : &addr);
@@ -193,11 +196,12 @@ static unsigned int proxyarp_arp_in(void *priv, struct sk_buff *skb,
 	fd = &pdev->fam[PROXYARP_ARP];
 	mode = READ_ONCE(fd->conf.val[PROXYARP_KNOB_MODE]);
 	if (mode == PROXYARP_MODE_OFF &&
-	    !READ_ONCE(proxyarp_pernet(dev_net(dev))->announcing))
+	    !READ_ONCE(proxyarp_pernet_rcu(dev_net(dev))->announcing))
 		return NF_ACCEPT;
 	if (!proxyarp_parse(skb, dev, &d, &reply))
 		return NF_ACCEPT;
-	proxyarp_arp_observe(pdev, mode, &d, reply);
+	if (unlikely(reply || d.sip == d.tip))
+		proxyarp_arp_observe(pdev, mode, &d, reply);
 	in_dev = __in_dev_get_rcu(dev);
 	if (mode == PROXYARP_MODE_OFF || reply || !in_dev)
 		return NF_ACCEPT;
@@ -209,7 +213,7 @@ static unsigned int proxyarp_arp_in(void *priv, struct sk_buff *skb,
 		d.verdict = PROXYARP_VERDICT_IGNORE;
 		d.reason = PROXYARP_REASON_RATE_LIMITED;
 	}
-	proxyarp_stats_count(&proxyarp_pernet(dev_net(dev))->fam[PROXYARP_ARP],
+	proxyarp_stats_count(&proxyarp_pernet_rcu(dev_net(dev))->fam[PROXYARP_ARP],
 			     fd, d.verdict, d.reason);
 	trace_proxyarp_decision(&d);
 

@@ -100,9 +100,10 @@ static bool proxyarp_reply_in_place(struct sk_buff *skb,
 /*
  * arp_send_dst(): a new packet from @dev's MAC, @type to @dest_ip at
  * @dest_hw (NULL: broadcast, target MAC zero), carrying @md_dst's tunnel
- * metadata back when there is some.
+ * metadata back when there is some.  Out of line: a reply in place, the
+ * common case, does not need it.
  */
-static bool proxyarp_arp_send(int type, struct net_device *dev,
+static noinline bool proxyarp_arp_send(int type, struct net_device *dev,
 			      __be32 dest_ip, __be32 src_ip, const u8 *dest_hw,
 			      struct metadata_dst *md_dst)
 {

@@ -11,7 +11,7 @@
 #include "proxyarp.h"
 #include "version.h"
 
-static unsigned int proxyarp_net_id __read_mostly;
+unsigned int proxyarp_net_id __read_mostly;
 
 struct proxyarp_net *proxyarp_pernet(const struct net *net)
 {

@@ -264,7 +264,7 @@ static unsigned int proxyarp_ndp_in(void *priv, struct sk_buff *skb,
 	fd = &pdev->fam[PROXYARP_NDP];
 	mode = READ_ONCE(fd->conf.val[PROXYARP_KNOB_MODE]);
 	if (mode == PROXYARP_MODE_OFF &&
-	    !READ_ONCE(proxyarp_pernet(dev_net(dev))->announcing))
+	    !READ_ONCE(proxyarp_pernet_rcu(dev_net(dev))->announcing))
 		return NF_ACCEPT;
 	/*
 	 * The host's own solicitation, looped back to a group it joined:
@@ -300,7 +300,7 @@ static unsigned int proxyarp_ndp_in(void *priv, struct sk_buff *skb,
 		d.verdict = PROXYARP_VERDICT_IGNORE;
 		d.reason = PROXYARP_REASON_RATE_LIMITED;
 	}
-	proxyarp_stats_count(&proxyarp_pernet(dev_net(dev))->fam[PROXYARP_NDP],
+	proxyarp_stats_count(&proxyarp_pernet_rcu(dev_net(dev))->fam[PROXYARP_NDP],
 			     fd, d.verdict, d.reason);
 	trace_proxyndp_decision(&d);
 

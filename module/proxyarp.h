@@ -45,6 +45,7 @@
 #include <linux/user_namespace.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
+#include <net/netns/generic.h>
 #include <uapi/linux/proxyarp.h>
 
 #include "compat.h"
@@ -225,6 +226,14 @@ enum proxyarp_entry {
 
 /* main.c */
 struct proxyarp_net *proxyarp_pernet(const struct net *net);
+
+extern unsigned int proxyarp_net_id;
+
+/* proxyarp_pernet() for a caller under RCU already: the hooks. */
+static inline struct proxyarp_net *proxyarp_pernet_rcu(const struct net *net)
+{
+	return rcu_dereference(net->gen)->ptr[proxyarp_net_id];
+}
 
 /*
  * sock_net_uid(net, NULL), the uid a route lookup without a socket
