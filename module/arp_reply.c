@@ -104,8 +104,9 @@ static bool proxyarp_reply_in_place(struct sk_buff *skb,
  * common case, does not need it.
  */
 static noinline bool proxyarp_arp_send(int type, struct net_device *dev,
-			      __be32 dest_ip, __be32 src_ip, const u8 *dest_hw,
-			      struct metadata_dst *md_dst)
+				       __be32 dest_ip, __be32 src_ip,
+				       const u8 *dest_hw,
+				       struct metadata_dst *md_dst)
 {
 	struct sk_buff *skb;
 
