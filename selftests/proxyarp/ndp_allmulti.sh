@@ -26,15 +26,20 @@ GUEST=2001:db8:1::10
 setup() {
 	setup_ns node lan other || return 1
 	ip -n "$node" link add lw0 type veth peer name lw1 netns "$lan"
-	ip -n "$node" link add mv0 link lw0 type macvlan mode bridge
 	add_dummy "$node" tap0
 	ipv6 "$node" all forwarding 1
 	ip -n "$node" link set lw0 up
-	ip -n "$node" link set mv0 up
 	ip -n "$lan" link set lw1 up
-	ip -n "$node" addr add 2001:db8:1::1/64 dev mv0 nodad
 	ip -n "$lan" addr add 2001:db8:1::2/64 dev lw1 nodad
 	ip -n "$node" -6 route add "$GUEST" dev tap0
+	setup_mv0
+}
+
+# setup_mv0: the macvlan, its address, and the counter at its ingress.
+setup_mv0() {
+	ip -n "$node" link add mv0 link lw0 type macvlan mode bridge
+	ip -n "$node" link set mv0 up
+	ip -n "$node" addr add 2001:db8:1::1/64 dev mv0 nodad
 	ip netns exec "$node" nft -f - <<-EOF
 	table netdev parx {
 		chain in {
@@ -65,8 +70,24 @@ received() {
 }
 
 test_filter() {
+	local i got
+
 	check_eq "$(allmulti "$node" mv0)" 0 "mode 0: mv0 is not in allmulticast mode"
-	check_eq "$(received)" 0/0 "mode 0: the macvlan filters the guest's solicited-node group out"
+	# macvlan's filter is a 256-bit hash of the groups joined, mixed
+	# with the device's address in memory: the guest's group can share
+	# a bit with one of mv0's own (a few in a hundred).  Another mv0
+	# draws again.
+	for ((i = 1; ; i++)); do
+		got=$(received)
+		if [ "$got" = 0/0 ] || [ "$i" -ge 5 ]; then
+			break
+		fi
+		echo "# mode 0: $got solicitations through mv0's filter (a hash collision): a new mv0"
+		ip netns exec "$node" nft delete table netdev parx
+		ip -n "$node" link del mv0
+		setup_mv0
+	done
+	check_eq "$got" 0/0 "mode 0: the macvlan filters the guest's solicited-node group out"
 	pn "$node" mv0 mode 1
 	check_eq "$(allmulti "$node" mv0)" 1 "mode 1: mv0 is in allmulticast mode"
 	check_eq "$(received)" 5/5 "mode 1: the solicitations reach mv0 and are answered"
