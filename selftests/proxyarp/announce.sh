@@ -401,25 +401,7 @@ test_conflict() {
 	trace_start
 	ip netns exec "$rg" "$ARPQ" -i rg0 -s "$GUEST" -w 100 "$GUEST" >/dev/null
 	check_eq "$?" 0 "conflict: the second owner's gratuitous ARP is sent"
-	ip netns exec "$rg" python3 - "$GUEST6" "$ROGUE_MAC" <<-'EOF'
-	import socket, struct, sys, ipaddress
-	tgt = ipaddress.IPv6Address(sys.argv[1]).packed
-	mac = bytes.fromhex(sys.argv[2].replace(":", ""))
-	src = ipaddress.IPv6Address(sys.argv[1]).packed
-	dst = ipaddress.IPv6Address("ff02::1").packed
-	# unsolicited, override; target link-layer option
-	icmp = struct.pack("!BBHI", 136, 0, 0, 0x20000000) + tgt + b"\x02\x01" + mac
-	ph = src + dst + struct.pack("!I3xB", len(icmp), 58)
-	s = sum(struct.unpack("!%dH" % ((len(ph) + len(icmp)) // 2), ph + icmp))
-	while s >> 16:
-	    s = (s & 0xffff) + (s >> 16)
-	icmp = icmp[:2] + struct.pack("!H", ~s & 0xffff) + icmp[4:]
-	ip6 = struct.pack("!IHBB", 6 << 28, len(icmp), 58, 255) + src + dst
-	frame = b"\x33\x33\x00\x00\x00\x01" + mac + b"\x86\xdd" + ip6 + icmp
-	sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-	sock.bind(("rg0", 0))
-	sock.send(frame)
-	EOF
+	send_na "$rg" rg0 "$GUEST6" "$ROGUE_MAC"
 	busywait 5000 conflicts proxyndp 1
 	check_eq "$(COUNTERS=/proc/net/stat/proxyarp counter "$n2" vlan2 conflict)/$(COUNTERS=/proc/net/stat/proxyndp counter "$n2" vlan2 conflict)" \
 		1/1 "conflict: counted once a family on n2's vlan2"

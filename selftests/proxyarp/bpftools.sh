@@ -40,23 +40,7 @@ setup() {
 # for: a gratuitous ARP and an unsolicited advertisement from vl0.
 claim() {
 	ip netns exec "$lan" "$ARPQ" -i vl0 -s 10.9.5.6 -w 100 10.9.5.6 >/dev/null
-	ip netns exec "$lan" python3 - 2001:db8:9::6 "$(mac_of "$lan" vl0)" <<-'EOF'
-	import socket, struct, sys, ipaddress
-	tgt = ipaddress.IPv6Address(sys.argv[1]).packed
-	mac = bytes.fromhex(sys.argv[2].replace(":", ""))
-	dst = ipaddress.IPv6Address("ff02::1").packed
-	# unsolicited, override; target link-layer option
-	icmp = struct.pack("!BBHI", 136, 0, 0, 0x20000000) + tgt + b"\x02\x01" + mac
-	ph = tgt + dst + struct.pack("!I3xB", len(icmp), 58)
-	s = sum(struct.unpack("!%dH" % ((len(ph) + len(icmp)) // 2), ph + icmp))
-	while s >> 16:
-	    s = (s & 0xffff) + (s >> 16)
-	icmp = icmp[:2] + struct.pack("!H", ~s & 0xffff) + icmp[4:]
-	ip6 = struct.pack("!IHBB", 6 << 28, len(icmp), 58, 255) + tgt + dst
-	sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-	sock.bind(("vl0", 0))
-	sock.send(b"\x33\x33\x00\x00\x00\x01" + mac + b"\x86\xdd" + ip6 + icmp)
-	EOF
+	send_na "$lan" vl0 2001:db8:9::6 "$(mac_of "$lan" vl0)"
 }
 
 # attach OUT PATTERN SCRIPT [ARGS]: start SCRIPT, then ask for 10.77.0.1

@@ -303,6 +303,29 @@ ask6() {
 	asked "$rc" "$out" "ndpq -i $dev -s $src $* $target in $ns"
 }
 
+# send_na NS DEV TARGET MAC: an unsolicited Neighbor Advertisement for
+# TARGET from DEV in NS, as an owner announces itself: from TARGET to
+# all nodes, Override set, MAC in the target link-layer option and as
+# the frame's source; a raw frame, whatever DEV's addresses.
+send_na() {
+	ip netns exec "$1" python3 - "$2" "$3" "$4" <<-'EOF'
+	import socket, struct, sys, ipaddress
+	tgt = ipaddress.IPv6Address(sys.argv[2]).packed
+	mac = bytes.fromhex(sys.argv[3].replace(":", ""))
+	dst = ipaddress.IPv6Address("ff02::1").packed
+	icmp = struct.pack("!BBHI", 136, 0, 0, 0x20000000) + tgt + b"\x02\x01" + mac
+	ph = tgt + dst + struct.pack("!I3xB", len(icmp), 58)
+	s = sum(struct.unpack("!%dH" % ((len(ph) + len(icmp)) // 2), ph + icmp))
+	while s >> 16:
+	    s = (s & 0xffff) + (s >> 16)
+	icmp = icmp[:2] + struct.pack("!H", ~s & 0xffff) + icmp[4:]
+	ip6 = struct.pack("!IHBB", 6 << 28, len(icmp), 58, 255) + tgt + dst
+	sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+	sock.bind((sys.argv[1], 0))
+	sock.send(b"\x33\x33\x00\x00\x00\x01" + mac + b"\x86\xdd" + ip6 + icmp)
+	EOF
+}
+
 # hex6 ADDRESS: the address as one hexadecimal number, for nft's raw
 # payload matches (@th,64,128 is a solicitation's or advertisement's
 # target).
