@@ -11,10 +11,9 @@
  * IPv4 notifies under RTNL (its replay under RCU), IPv6 under its
  * table's lock, from a softirq too (route expiry): the index is written
  * under routes_lock with bottom halves off, allocates atomically, and is
- * read under RCU.  A
- * route the notifier sees is not yet in the table (IPv6 notifies before
- * linking it): it is only marked fresh here, and announce.c's work
- * decides about it later, in process context.
+ * read under RCU.  A route the notifier sees is not yet in the table
+ * (IPv6 notifies before linking it): it is only marked fresh here, and
+ * announce.c's work decides about it later, in process context.
  */
 
 #include <linux/rhashtable.h>
