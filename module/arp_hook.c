@@ -209,7 +209,7 @@ static unsigned int proxyarp_arp_in(void *priv, struct sk_buff *skb,
 	d.mode = mode;
 	proxyarp_decide(skb, in_dev, &fd->conf, &d);
 	if (d.verdict == PROXYARP_VERDICT_REPLY &&
-	    !proxyarp_guard_allow(fd, dev)) {
+	    !proxyarp_guard_allow(fd, dev, &d.sip)) {
 		d.verdict = PROXYARP_VERDICT_IGNORE;
 		d.reason = PROXYARP_REASON_RATE_LIMITED;
 	}

@@ -202,8 +202,10 @@ static void proxyarp_fdev_free(struct proxyarp_dev *pdev)
 {
 	int family;
 
-	for (family = 0; family < __PROXYARP_FAMILY_MAX; family++)
+	for (family = 0; family < __PROXYARP_FAMILY_MAX; family++) {
 		proxyarp_stats_free(pdev->fam[family].stats);
+		proxyarp_guard_free(&pdev->fam[family].guard);
+	}
 	kfree(pdev);
 }
 

@@ -21,6 +21,7 @@ const struct proxyarp_family proxyarp_families[__PROXYARP_FAMILY_MAX] = {
 	[PROXYARP_ARP] = {
 		.name = "proxyarp",
 		.asked = "proxy ARP request(s)",
+		.addr_len = sizeof(__be32),
 		.reasons = R(PROXIED) | R(PROXY_ENTRY) | R(LOCAL) | R(DAD) |
 			   R(GARP) | R(MARTIAN_TARGET) | R(MARTIAN_SOURCE) |
 			   R(RP_FILTER) | R(NO_ROUTE) | R(NOT_UNICAST) |
@@ -38,6 +39,7 @@ const struct proxyarp_family proxyarp_families[__PROXYARP_FAMILY_MAX] = {
 	[PROXYARP_NDP] = {
 		.name = "proxyndp",
 		.asked = "proxy neighbour solicitation(s)",
+		.addr_len = sizeof(struct in6_addr),
 		.reasons = R(PROXIED) | R(PROXY_ENTRY) | R(LOCAL) | R(DAD) |
 			   R(MARTIAN_TARGET) | R(NO_ROUTE) | R(NOT_UNICAST) |
 			   R(FORWARDING_OFF) | R(SAME_DEVICE) |

@@ -296,7 +296,7 @@ static unsigned int proxyarp_ndp_in(void *priv, struct sk_buff *skb,
 	else
 		d.verdict = PROXYARP_VERDICT_IGNORE;
 	if (d.verdict == PROXYARP_VERDICT_REPLY &&
-	    !proxyarp_guard_allow(fd, dev)) {
+	    !proxyarp_guard_allow(fd, dev, &d.saddr)) {
 		d.verdict = PROXYARP_VERDICT_IGNORE;
 		d.reason = PROXYARP_REASON_RATE_LIMITED;
 	}

@@ -87,6 +87,12 @@ enum proxyarp_event {
 	__PROXYARP_EVENT_MAX,
 };
 
+/* An address of either family: zeroed, then ip or ip6 set. */
+union proxyarp_inaddr {
+	__be32 ip;
+	struct in6_addr ip6;
+};
+
 /* Decision counters, per CPU: stats.c */
 struct proxyarp_stats {
 	unsigned long verdict[2];
@@ -94,11 +100,18 @@ struct proxyarp_stats {
 	unsigned long event[__PROXYARP_EVENT_MAX];
 };
 
-/* The max_rate token bucket: guard.c */
-struct proxyarp_guard {
-	spinlock_t lock;		/* the fields below; taken in softirq */
+/* A token bucket counted in nanoseconds of credit: guard.c */
+struct proxyarp_bucket {
 	u64 stamp;			/* ns, when credit was last updated */
 	u64 credit;			/* ns of replies that may be sent */
+};
+
+/* The max_rate guard of a device and family: guard.c */
+struct proxyarp_guard {
+	spinlock_t lock;		/* the fields below; taken in softirq */
+	struct proxyarp_bucket bucket;
+	struct proxyarp_sender *senders;	/* guard.c's table, or NULL */
+	unsigned long senders_retry;	/* jiffies: allocate it no sooner */
 	unsigned long log_next;		/* jiffies: next kernel log line */
 	unsigned long refused;		/* since the last log line */
 };
@@ -132,12 +145,6 @@ struct proxyarp_dev {
 	unsigned long scan;		/* PROXYARP_SCAN_* bits: work to do */
 	bool carrier;			/* at the last event: RTNL */
 	struct rcu_head rcu;
-};
-
-/* An address of either family: zeroed, then ip or ip6 set. */
-union proxyarp_inaddr {
-	__be32 ip;
-	struct in6_addr ip6;
 };
 
 /* A host route (routes.c). */
@@ -198,6 +205,7 @@ struct proxyarp_net {
 struct proxyarp_family {
 	const char *name;
 	const char *asked;		/* what the guard's log line refuses */
+	size_t addr_len;		/* of its addresses: 4 or 16 */
 	u32 reasons;			/* BIT(enum proxyarp_reason) */
 	const struct nf_hook_ops *ops;
 	unsigned int n_ops;
@@ -296,8 +304,9 @@ void proxyarp_stats_event(struct proxyarp_dev *pdev, int family,
 
 /* guard.c */
 void proxyarp_guard_init(struct proxyarp_guard *g);
+void proxyarp_guard_free(struct proxyarp_guard *g);
 bool proxyarp_guard_allow(struct proxyarp_fdev *fd,
-			  const struct net_device *dev);
+			  const struct net_device *dev, const void *sender);
 bool proxyarp_guard_take(struct proxyarp_guard *g,
 			 const struct proxyarp_conf *conf, int rate, int burst);
 
