@@ -396,7 +396,7 @@ static int proxyarp_ann_send(struct proxyarp_dev *pdev,
 		return PROXYARP_ANN_DONE;
 	}
 	/* IPv6 needs a source address the device may not have yet. */
-	if (!f->announce(dev, &a->addr, router))
+	if (!f->announce(dev, conf, &a->addr, router))
 		return PROXYARP_ANN_RETRY;
 	f->trace_announce(dev, &a->addr, a->trigger, a->sent, mode);
 	proxyarp_stats_event(pdev, a->family, PROXYARP_EVENT_ANNOUNCE);

@@ -31,6 +31,7 @@ struct proxyarp_decision {
 	__be32 prefix;			/* matched route */
 	u32 table;			/* 0: no route matched */
 	u8 plen;
+	u8 proto;			/* matched route's protocol (RTPROT_*) */
 	u8 sha[ETH_ALEN];
 	u8 mode;
 	u8 verdict;
@@ -64,6 +65,7 @@ bool proxyarp_arp_answers(struct net_device *dev,
 void proxyarp_send_reply(struct sk_buff *skb, struct net_device *dev,
 			 __be32 sip, __be32 tip, const u8 *sha);
 bool proxyarp_arp_announce(struct net_device *dev,
+			   const struct proxyarp_conf *conf,
 			   const union proxyarp_inaddr *addr, bool router);
 bool proxyarp_arp_probe(struct net_device *dev,
 			const union proxyarp_inaddr *addr);

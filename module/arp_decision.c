@@ -235,6 +235,7 @@ static void proxyarp_note_route(struct proxyarp_decision *d,
 	d->table = res->table ? res->table->tb_id : 0;
 	d->prefix = res->prefix;
 	d->plen = res->prefixlen;
+	d->proto = res->fi->fib_protocol;
 	d->oif = res->nhc ? res->nhc->nhc_dev : NULL;
 }
 
@@ -291,6 +292,7 @@ static enum proxyarp_reason proxyarp_route(struct sk_buff *skb,
 		d->table = RT_TABLE_LOCAL;
 		d->prefix = tip;
 		d->plen = 32;
+		d->proto = RTPROT_KERNEL;
 		return PROXYARP_REASON_LOCAL;
 	}
 
@@ -323,7 +325,8 @@ static enum proxyarp_reason proxyarp_knobs(const struct proxyarp_conf *conf,
 		return PROXYARP_REASON_DEFAULT_ROUTE;
 	if (d->plen < READ_ONCE(conf->val[PROXYARP_KNOB_MIN_PREFIXLEN]))
 		return PROXYARP_REASON_SHORT_PREFIX;
-	return PROXYARP_REASON_PROXIED;
+	return proxyarp_route_proto_ok(conf, d->proto) ?
+	       PROXYARP_REASON_PROXIED : PROXYARP_REASON_ROUTE_PROTO;
 }
 
 /**

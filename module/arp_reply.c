@@ -149,6 +149,7 @@ void proxyarp_send_reply(struct sk_buff *skb, struct net_device *dev,
 /**
  * proxyarp_arp_announce - announce that @dev answers for @addr
  * @dev: the device
+ * @conf: unused: no ARP tunable changes the announcement
  * @addr: the address
  * @router: unused: ARP has no router flag
  *
@@ -159,6 +160,7 @@ void proxyarp_send_reply(struct sk_buff *skb, struct net_device *dev,
  * Return: false when it could not be built.
  */
 bool proxyarp_arp_announce(struct net_device *dev,
+			   const struct proxyarp_conf *conf,
 			   const union proxyarp_inaddr *addr, bool router)
 {
 	return proxyarp_arp_send(ARPOP_REQUEST, dev, addr->ip, addr->ip, NULL,

@@ -13,6 +13,7 @@
 #include <linux/sysctl.h>
 #include <linux/timer.h>
 #include <net/if_inet6.h>
+#include <net/ndisc.h>
 #include <net/neighbour.h>
 #include <net/net_namespace.h>
 
@@ -68,6 +69,27 @@ static inline bool compat_ip6_force_forwarding(const struct inet6_dev *idev)
 {
 #ifdef COMPAT_HAVE_FORCE_FORWARDING
 	return READ_ONCE(idev->cnf.force_forwarding);
+#else
+	return false;
+#endif
+}
+
+/*
+ * ndisc_send_na(), where it is exported (7.x): the kernel's own
+ * advertisement, from the address it picks.  False where it is not: the
+ * caller builds it itself, as ndisc_send_na() does for an Ethernet
+ * device and a target that is not the host's.
+ */
+static inline bool compat_ndisc_send_na(struct net_device *dev,
+					const struct in6_addr *daddr,
+					const struct in6_addr *target,
+					bool router, bool solicited,
+					bool override, bool inc_opt)
+{
+#ifdef COMPAT_HAVE_NDISC_SEND_NA
+	ndisc_send_na(dev, daddr, target, router, solicited, override,
+		      inc_opt);
+	return true;
 #else
 	return false;
 #endif

@@ -27,7 +27,7 @@ const struct proxyarp_family proxyarp_families[__PROXYARP_FAMILY_MAX] = {
 			   R(RP_FILTER) | R(NO_ROUTE) | R(NOT_UNICAST) |
 			   R(FORWARDING_OFF) | R(SAME_DEVICE) | R(MEDIUM_ID) |
 			   R(DEFAULT_ROUTE) | R(SHORT_PREFIX) |
-			   R(RATE_LIMITED),
+			   R(RATE_LIMITED) | R(ROUTE_PROTO),
 		.ops = proxyarp_arp_ops,
 		.n_ops = ARRAY_SIZE(proxyarp_arp_ops),
 		.answers = proxyarp_arp_answers,
@@ -44,7 +44,8 @@ const struct proxyarp_family proxyarp_families[__PROXYARP_FAMILY_MAX] = {
 			   R(MARTIAN_TARGET) | R(NO_ROUTE) | R(NOT_UNICAST) |
 			   R(FORWARDING_OFF) | R(SAME_DEVICE) |
 			   R(DEFAULT_ROUTE) | R(SHORT_PREFIX) |
-			   R(RATE_LIMITED) | R(INVALID) | R(NO_LLADDR),
+			   R(RATE_LIMITED) | R(INVALID) | R(NO_LLADDR) |
+			   R(ROUTE_PROTO),
 		.ops = proxyarp_ndp_ops,
 		.n_ops = ARRAY_SIZE(proxyarp_ndp_ops),
 		.answers = proxyarp_ndp_answers,

@@ -22,11 +22,13 @@ struct proxyarp_ndp_decision {
 	struct in6_addr prefix;		/* matched route */
 	u32 table;			/* 0: no route matched */
 	u8 plen;
+	u8 proto;			/* matched route's protocol (RTPROT_*) */
 	u8 sha[ETH_ALEN];		/* source link-layer address option */
 	bool lladdr;			/* there is one */
 	bool dad;			/* source :: */
 	bool mcast;			/* destination multicast */
 	bool router;			/* the answer's router flag */
+	bool from_target;		/* na_source: answer from the target */
 	u8 entry;			/* enum proxyarp_entry */
 	u8 mode;
 	u8 verdict;
@@ -49,6 +51,7 @@ bool proxyarp_ndp_answers(struct net_device *dev,
 void proxyarp_ndp_reply(struct net_device *dev,
 			const struct proxyarp_ndp_decision *d);
 bool proxyarp_ndp_announce(struct net_device *dev,
+			   const struct proxyarp_conf *conf,
 			   const union proxyarp_inaddr *addr, bool router);
 bool proxyarp_ndp_probe(struct net_device *dev,
 			const union proxyarp_inaddr *addr);

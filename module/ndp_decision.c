@@ -75,6 +75,7 @@ static void proxyarp_ndp_note_route(struct proxyarp_ndp_decision *d,
 	d->table = from->fib6_table ? from->fib6_table->tb6_id : 0;
 	d->prefix = from->fib6_dst.addr;
 	d->plen = from->fib6_dst.plen;
+	d->proto = from->fib6_protocol;
 	d->oif = rt->dst.error ? NULL : rt->dst.dev;
 }
 
@@ -182,7 +183,8 @@ proxyarp_ndp_knobs(const struct proxyarp_conf *conf,
 		return PROXYARP_REASON_DEFAULT_ROUTE;
 	if (d->plen < READ_ONCE(conf->val[PROXYARP_KNOB_MIN_PREFIXLEN]))
 		return PROXYARP_REASON_SHORT_PREFIX;
-	return PROXYARP_REASON_PROXIED;
+	return proxyarp_route_proto_ok(conf, d->proto) ?
+	       PROXYARP_REASON_PROXIED : PROXYARP_REASON_ROUTE_PROTO;
 }
 
 /* The refusals an explicit entry overrides, as proxy_ndp would. */
@@ -196,6 +198,7 @@ static bool proxyarp_ndp_entry_answers(enum proxyarp_reason reason)
 	case PROXYARP_REASON_SAME_DEVICE:
 	case PROXYARP_REASON_DEFAULT_ROUTE:
 	case PROXYARP_REASON_SHORT_PREFIX:
+	case PROXYARP_REASON_ROUTE_PROTO:
 		return true;
 	default:
 		return false;

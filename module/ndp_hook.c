@@ -306,10 +306,13 @@ static unsigned int proxyarp_ndp_in(void *priv, struct sk_buff *skb,
 
 	if (mode != PROXYARP_MODE_ON)
 		return NF_ACCEPT;
-	if (d.verdict == PROXYARP_VERDICT_REPLY)
+	if (d.verdict == PROXYARP_VERDICT_REPLY) {
+		d.from_target =
+			READ_ONCE(fd->conf.val[PROXYARP_KNOB_NA_SOURCE]);
 		proxyarp_ndp_reply(dev, &d);
-	else if (!proxyarp_ndp_kernel_proxies(idev, &d))
+	} else if (!proxyarp_ndp_kernel_proxies(idev, &d)) {
 		return NF_ACCEPT;
+	}
 	if (bridging && proxyarp_ndp_pass_on(idev, &d))
 		return NF_ACCEPT;
 	consume_skb(skb);

@@ -13,8 +13,8 @@
  * a probe for duplicate address detection is answered to all nodes,
  * unsolicited, with the option.  ndisc_send_skb() builds the IPv6 header
  * (hop limit 255, the source address ipv6_dev_get_saddr() picks for the
- * destination) and sends it through LOCAL_OUT, so that ip6tables and nft
- * see the answer.
+ * destination, or the target with na_source) and sends it through
+ * LOCAL_OUT, so that ip6tables and nft see the answer.
  */
 
 #include <net/addrconf.h>
@@ -25,38 +25,36 @@
 #include "ndp.h"
 #include <trace/events/proxyarp.h>
 
-#ifdef COMPAT_HAVE_NDISC_SEND_NA
-static void proxyarp_ndp_send_na(struct net_device *dev,
-				 const struct in6_addr *daddr,
-				 const struct in6_addr *target, bool router,
-				 bool solicited, bool override, bool inc_opt)
-{
-	ndisc_send_na(dev, daddr, target, router, solicited, override,
-		      inc_opt);
-}
-#else
 /*
- * ndisc_send_na() and ndisc_alloc_skb(), net/ipv6/ndisc.c, where they are
- * not exported, for a target that is not an address of this host (the
- * module never answers for one): the source address is chosen for the
+ * ndisc_send_na() and ndisc_alloc_skb(), net/ipv6/ndisc.c (the first
+ * exported from 7.x only, the second static), for a target that is not
+ * an address of this host (the module never answers for one): from
+ * @saddr, or when NULL from the address the kernel picks for the
  * destination.
  */
 static void proxyarp_ndp_send_na(struct net_device *dev,
 				 const struct in6_addr *daddr,
+				 const struct in6_addr *saddr,
 				 const struct in6_addr *target, bool router,
 				 bool solicited, bool override, bool inc_opt)
 {
 	struct sock *sk = dev_net(dev)->ipv6.ndisc_sk;
 	int hlen = LL_RESERVED_SPACE(dev);
 	int tlen = dev->needed_tailroom;
-	struct in6_addr saddr;
+	struct in6_addr pick;
 	struct sk_buff *skb;
 	struct nd_msg *msg;
 	int optlen = 0;
 
-	if (ipv6_dev_get_saddr(dev_net(dev), dev, daddr,
-			       inet6_sk(sk)->srcprefs, &saddr))
-		return;
+	if (!saddr) {
+		if (compat_ndisc_send_na(dev, daddr, target, router, solicited,
+					 override, inc_opt))
+			return;
+		if (ipv6_dev_get_saddr(dev_net(dev), dev, daddr,
+				       inet6_sk(sk)->srcprefs, &pick))
+			return;
+		saddr = &pick;
+	}
 	if (inc_opt)
 		optlen = ndisc_opt_addr_space(dev,
 					      NDISC_NEIGHBOUR_ADVERTISEMENT);
@@ -85,9 +83,8 @@ static void proxyarp_ndp_send_na(struct net_device *dev,
 		__ndisc_fill_addr_option(skb, ND_OPT_TARGET_LL_ADDR,
 					 dev->dev_addr, dev->addr_len,
 					 ndisc_addr_option_pad(dev->type));
-	ndisc_send_skb(skb, daddr, &saddr);
+	ndisc_send_skb(skb, daddr, saddr);
 }
-#endif
 
 /**
  * proxyarp_ndp_reply - answer a solicitation the module decided to answer
@@ -99,10 +96,11 @@ static void proxyarp_ndp_send_na(struct net_device *dev,
 void proxyarp_ndp_reply(struct net_device *dev,
 			const struct proxyarp_ndp_decision *d)
 {
+	const struct in6_addr *saddr = d->from_target ? &d->target : NULL;
 	struct neighbour *n;
 
 	if (d->dad) {
-		proxyarp_ndp_send_na(dev, &in6addr_linklocal_allnodes,
+		proxyarp_ndp_send_na(dev, &in6addr_linklocal_allnodes, saddr,
 				     &d->target, d->router, false, false, true);
 		return;
 	}
@@ -116,14 +114,15 @@ void proxyarp_ndp_reply(struct net_device *dev,
 		return;
 	neigh_update(n, d->lladdr ? d->sha : NULL, NUD_STALE,
 		     NEIGH_UPDATE_F_WEAK_OVERRIDE | NEIGH_UPDATE_F_OVERRIDE, 0);
-	proxyarp_ndp_send_na(dev, &d->saddr, &d->target, d->router, true,
-			     false, d->mcast);
+	proxyarp_ndp_send_na(dev, &d->saddr, saddr, &d->target, d->router,
+			     true, false, d->mcast);
 	neigh_release(n);
 }
 
 /**
  * proxyarp_ndp_announce - announce that @dev answers for @addr
  * @dev: the device
+ * @conf: its proxyndp tunables
  * @addr: the address
  * @router: the answer's router flag
  *
@@ -132,21 +131,24 @@ void proxyarp_ndp_reply(struct net_device *dev,
  * with override set: a proxy's answer never overrides an entry (RFC 4861
  * 7.2.8), but an announcement is sent because the entries the LAN holds
  * are wrong, and only override moves them at once (7.2.5); a peer that
- * had none creates none (7.2.5).
+ * had none creates none (7.2.5).  From @addr itself with na_source.
  *
  * Return: false when @dev has no usable link-local address yet (its
- * duplicate address detection runs): nothing was sent.
+ * duplicate address detection runs) to send from: nothing was sent.
  */
 bool proxyarp_ndp_announce(struct net_device *dev,
+			   const struct proxyarp_conf *conf,
 			   const union proxyarp_inaddr *addr, bool router)
 {
 	struct in6_addr saddr;
 
-	if (ipv6_dev_get_saddr(dev_net(dev), dev, &in6addr_linklocal_allnodes,
-			       0, &saddr))
+	if (READ_ONCE(conf->val[PROXYARP_KNOB_NA_SOURCE]))
+		saddr = addr->ip6;
+	else if (ipv6_dev_get_saddr(dev_net(dev), dev,
+				    &in6addr_linklocal_allnodes, 0, &saddr))
 		return false;
-	proxyarp_ndp_send_na(dev, &in6addr_linklocal_allnodes, &addr->ip6,
-			     router, false, true, true);
+	proxyarp_ndp_send_na(dev, &in6addr_linklocal_allnodes, &saddr,
+			     &addr->ip6, router, false, true, true);
 	return true;
 }
 

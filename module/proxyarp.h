@@ -70,6 +70,8 @@ enum proxyarp_knob {
 	PROXYARP_KNOB_MAX_RATE,
 	PROXYARP_KNOB_MAX_BURST,
 	PROXYARP_KNOB_ANNOUNCE,
+	PROXYARP_KNOB_ROUTE_PROTO,
+	PROXYARP_KNOB_NA_SOURCE,		/* NDP only */
 	__PROXYARP_KNOB_MAX,
 };
 
@@ -213,6 +215,7 @@ struct proxyarp_family {
 	bool (*answers)(struct net_device *dev,
 			const union proxyarp_inaddr *addr, bool *router);
 	bool (*announce)(struct net_device *dev,
+			 const struct proxyarp_conf *conf,
 			 const union proxyarp_inaddr *addr, bool router);
 	bool (*probe)(struct net_device *dev,
 		      const union proxyarp_inaddr *addr);
@@ -231,6 +234,18 @@ enum proxyarp_entry {
 	PROXYARP_ENTRY_NONE,
 	PROXYARP_ENTRY_FOUND,
 };
+
+/*
+ * route_proto: 0 lets a route of any protocol justify an answer, N only
+ * one that protocol N added (ip route's proto, rtm_protocol).
+ */
+static inline bool proxyarp_route_proto_ok(const struct proxyarp_conf *conf,
+					   u8 proto)
+{
+	int want = READ_ONCE(conf->val[PROXYARP_KNOB_ROUTE_PROTO]);
+
+	return !want || want == proto;
+}
 
 /* main.c */
 struct proxyarp_net *proxyarp_pernet(const struct net *net);

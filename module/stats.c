@@ -45,6 +45,7 @@ static const char *const proxyarp_reason_names[] = {
 	[PROXYARP_REASON_RATE_LIMITED] = "rate_limited",
 	[PROXYARP_REASON_INVALID] = "invalid",
 	[PROXYARP_REASON_NO_LLADDR] = "no_lladdr",
+	[PROXYARP_REASON_ROUTE_PROTO] = "route_proto",
 };
 
 static_assert(ARRAY_SIZE(proxyarp_reason_names) == __PROXYARP_REASON_MAX);

@@ -25,7 +25,7 @@ struct proxyarp_knob_desc {
 	int dflt;
 };
 
-#define PROXYARP_KNOBS(plen_max, delay)					\
+#define PROXYARP_KNOBS(plen_max, arp_only, ndp_only)			\
 	[PROXYARP_KNOB_MODE] = {					\
 		.name = "mode",						\
 		.min = PROXYARP_MODE_OFF,				\
@@ -45,7 +45,7 @@ struct proxyarp_knob_desc {
 		.dflt = 0,						\
 	},								\
 	[PROXYARP_KNOB_HONOR_PROXY_DELAY] = {				\
-		.name = (delay),					\
+		.name = (arp_only),					\
 		.min = 0,						\
 		.max = 1,						\
 		.dflt = 0,						\
@@ -67,17 +67,30 @@ struct proxyarp_knob_desc {
 		.min = 0,						\
 		.max = 10,						\
 		.dflt = 0,						\
+	},								\
+	[PROXYARP_KNOB_ROUTE_PROTO] = {					\
+		.name = "route_proto",					\
+		.min = 0,						\
+		.max = 255,						\
+		.dflt = 0,						\
+	},								\
+	[PROXYARP_KNOB_NA_SOURCE] = {					\
+		.name = (ndp_only),					\
+		.min = 0,						\
+		.max = 1,						\
+		.dflt = 0,						\
 	}
 
 /*
- * The same knobs in both trees, but for min_prefixlen's range and
- * honor_proxy_delay, which NDP does not have (a knob without a name is
- * not in the tree and keeps its default, 0).
+ * The same knobs in both trees, but for min_prefixlen's range,
+ * honor_proxy_delay, which NDP does not have, and na_source, which ARP
+ * does not have (a knob without a name is not in the tree and keeps its
+ * default, 0).
  */
 static const struct proxyarp_knob_desc
 proxyarp_knobs[__PROXYARP_FAMILY_MAX][__PROXYARP_KNOB_MAX] = {
-	[PROXYARP_ARP] = { PROXYARP_KNOBS(32, "honor_proxy_delay") },
-	[PROXYARP_NDP] = { PROXYARP_KNOBS(128, NULL) },
+	[PROXYARP_ARP] = { PROXYARP_KNOBS(32, "honor_proxy_delay", NULL) },
+	[PROXYARP_NDP] = { PROXYARP_KNOBS(128, NULL, "na_source") },
 };
 
 void proxyarp_conf_init(struct proxyarp_conf *conf, int family)

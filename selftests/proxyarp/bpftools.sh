@@ -84,15 +84,15 @@ test_watch() {
 		"MS +DEV +SENDER +TARGET +VERDICT +REASON +ROUTE" "watch: a header"
 	line=$(grep '10\.9\.5\.5' "$out")
 	check_match "$line" \
-		"^[0-9]+ +vlan0 +10\.0\.0\.7 +10\.9\.5\.5 +reply +proxied +table 254 10\.9\.0\.0/16 via up0$" \
+		"^[0-9]+ +vlan0 +10\.0\.0\.7 +10\.9\.5\.5 +reply +proxied +table 254 10\.9\.0\.0/16 via up0 proto 3$" \
 		"watch: a reply, every field"
 	line=$(grep '10\.77\.0\.1' "$out" | tail -n 1)
 	check_match "$line" \
-		"vlan0 +10\.0\.0\.7 +10\.77\.0\.1 +ignore +default_route +table 254 0\.0\.0\.0/0 via up0$" \
+		"vlan0 +10\.0\.0\.7 +10\.77\.0\.1 +ignore +default_route +table 254 0\.0\.0\.0/0 via up0 proto 3$" \
 		"watch: a refusal, with its reason by name"
 	line=$(grep '2001:db8:9::5' "$out")
 	check_match "$line" \
-		"^[0-9]+ +vlan0 +2001:db8:1::2 +2001:db8:9::5 +reply +proxied +table 254 2001:db8:9::/64 via up0$" \
+		"^[0-9]+ +vlan0 +2001:db8:1::2 +2001:db8:9::5 +reply +proxied +table 254 2001:db8:9::/64 via up0 proto 3$" \
 		"watch: a neighbour solicitation answered, every field"
 	check_match "$(grep '10\.9\.7\.7' "$out")" \
 		"^[0-9]+ +vlan0 +- +10\.9\.7\.7 +announce +up +count 1 mode on$" \

@@ -213,10 +213,11 @@ WRITER='
 	       min_prefixlen:0 min_prefixlen:17 min_prefixlen:32
 	       honor_proxy_delay:0 honor_proxy_delay:1 max_rate:0 max_rate:5000
 	       max_rate:1000000 max_burst:1 max_burst:50 max_burst:1000000
-	       announce:0 announce:3 announce:10)
+	       announce:0 announce:3 announce:10 route_proto:0 route_proto:4
+	       route_proto:255)
 	invalid=(mode:3 mode:-1 mode:x ignore_default_route:2 min_prefixlen:33
 		 honor_proxy_delay:7 max_rate:-5 max_burst:0 max_burst:1000001
-		 announce:11)
+		 announce:11 route_proto:256)
 	for ((r = 0; r < WRITES; r++)); do
 		for dir in all default vlan0 d0; do
 			kv=${valid[RANDOM % ${#valid[@]}]}
@@ -253,7 +254,7 @@ test_writers() {
 
 	check_eq "$(cat "$out".* | grep -c '^BAD')" "0" \
 		"concurrent writers: 4 x $WRITES rounds, every invalid write was refused ($((SECONDS - t0)) s)"
-	for knob in mode ignore_default_route min_prefixlen honor_proxy_delay max_rate max_burst announce; do
+	for knob in mode ignore_default_route min_prefixlen honor_proxy_delay max_rate max_burst announce route_proto; do
 		for dir in all default vlan0 d0; do
 			val=$(pa "$na" "$dir" "$knob")
 			grep -qx "$knob=$val" "$out".* || { echo "# $dir/$knob=$val was never written"; bad=1; }

@@ -42,11 +42,12 @@ KNOBS = {
     "proxyarp": {"mode": (0, 2), "ignore_default_route": (0, 1),
                  "min_prefixlen": (0, 32), "honor_proxy_delay": (0, 1),
                  "max_rate": (0, 1000000), "max_burst": (1, 1000000),
-                 "announce": (0, 10)},
+                 "announce": (0, 10), "route_proto": (0, 255)},
     "proxyndp": {"mode": (0, 2), "ignore_default_route": (0, 1),
                  "min_prefixlen": (0, 128),
                  "max_rate": (0, 1000000), "max_burst": (1, 1000000),
-                 "announce": (0, 10)},
+                 "announce": (0, 10), "route_proto": (0, 255),
+                 "na_source": (0, 1)},
 }
 STATIC = ["fz0", "fz1", "fz2"]
 ORACLE = "/proc/sys/kernel/kptr_restrict"

@@ -102,7 +102,7 @@ test_case_a() {
 	check_match "$(ip -n "$node" neigh show "$GW" dev vlan0)" \
 		"lladdr $lan_mac" "case A: the asker is learnt on vlan0"
 	check_match "$(trace_lines | grep "tip=$GUEST ")" \
-		"dev=vlan0 .*verdict=reply reason=proxied table=90 route=$GUEST/32 oif=tap0 mode=on" \
+		"dev=vlan0 .*verdict=reply reason=proxied table=90 route=$GUEST/32 oif=tap0 mode=on proto=3" \
 		"case A: trace says the /32 in table 90 was proxied"
 	check_match "$(trace_lines | grep "tip=$OTHER ")" \
 		"verdict=ignore reason=same_device table=90 route=192.0.2.0/24 oif=vlan0" \
@@ -131,7 +131,7 @@ test_case_b() {
 	check_eq "$(answer "$lan" vl0 "$GW" "$GUEST")" "$vlan_mac" \
 		"case B, module: the guest's /32 is still answered"
 	check_match "$(trace_lines | grep "tip=$OTHER ")" \
-		"dev=vlan0 .*verdict=ignore reason=default_route table=254 route=0.0.0.0/0 oif=uplink mode=on" \
+		"dev=vlan0 .*verdict=ignore reason=default_route table=254 route=0.0.0.0/0 oif=uplink mode=on proto=3" \
 		"case B: trace says the default route was ignored"
 	check_eq "$(answer "$guest" eth0 "$GUEST" "$GW")" "" \
 		"case B, module: from the tap, nothing through the default route"
@@ -164,6 +164,50 @@ test_knobs() {
 		"min_prefixlen=16 answers a /16"
 	pa "$node" vlan0 min_prefixlen 0
 	ip -n "$node" route del 192.0.0.0/16 dev uplink
+}
+
+# route_proto: only a route its protocol names justifies an answer, as
+# Ganeti's kvm-ifup adds a guest's /32 (proto static, 4); the default
+# route (proto boot, ip route's own) then never does, whatever
+# ignore_default_route says.  An explicit entry still answers.
+test_route_proto() {
+	local vlan_mac refused
+
+	vlan_mac=$(mac_of "$node" vlan0)
+	case_b
+	mode vlan0 tap0 1
+	pa "$node" vlan0 ignore_default_route 0
+	check_eq "$(answer "$lan" vl0 "$GW" "$GUEST") $(answer "$lan" vl0 "$GW" "$OTHER")" \
+		"$vlan_mac $vlan_mac" \
+		"route_proto=0: the guest's /32 and, with ignore_default_route=0, the default route answer (proto boot)"
+	trace_start
+	refused=$(counter "$node" vlan0 route_proto)
+	pa "$node" vlan0 route_proto 4
+	check_eq "$(pa "$node" vlan0 route_proto)" "4" "route_proto takes 4 (static)"
+	check_eq "$(answer "$lan" vl0 "$GW" "$GUEST")" "" \
+		"route_proto=4: the guest's /32 added as proto boot is refused"
+	check_match "$(trace_lines | grep "tip=$GUEST ")" \
+		"verdict=ignore reason=route_proto table=90 route=$GUEST/32 oif=tap0 mode=on proto=3$" \
+		"traced: reason route_proto, the route's protocol 3"
+	ip -n "$node" route replace "$GUEST" dev tap0 table 90 proto static
+	check_eq "$(answer "$lan" vl0 "$GW" "$GUEST")" "$vlan_mac" \
+		"route_proto=4: the same /32 as proto static is answered"
+	check_match "$(trace_lines | grep "tip=$GUEST " | tail -n 1)" \
+		"verdict=reply reason=proxied table=90 route=$GUEST/32 oif=tap0 mode=on proto=4$" \
+		"traced: proxied, protocol 4"
+	check_eq "$(answer "$lan" vl0 "$GW" "$OTHER")" "" \
+		"route_proto=4: the default route is refused though ignore_default_route=0"
+	check_eq "$(($(counter "$node" vlan0 route_proto) - refused))" "2" \
+		"both refusals counted as route_proto"
+	ip -n "$node" neigh add proxy "$OTHER" dev vlan0
+	check_eq "$(answer "$lan" vl0 "$GW" "$OTHER")" "$vlan_mac" \
+		"route_proto=4: an explicit entry still answers"
+	check_match "$(trace_lines | grep "tip=$OTHER " | tail -n 1)" \
+		"verdict=reply reason=proxy_entry table=254 route=0.0.0.0/0 oif=uplink mode=on proto=3$" \
+		"traced: proxy_entry"
+	ip -n "$node" neigh del proxy "$OTHER" dev vlan0
+	pa "$node" vlan0 route_proto 0
+	pa "$node" vlan0 ignore_default_route 1
 }
 
 test_with_kernel_proxy() {
@@ -223,6 +267,7 @@ setup || exit "$ksft_fail"
 test_case_a
 test_case_b
 test_knobs
+test_route_proto
 test_with_kernel_proxy
 test_audit
 finish

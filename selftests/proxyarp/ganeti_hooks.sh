@@ -260,6 +260,21 @@ test_switch() {
 		"module after the bounce: the later tap's instance answered, once"
 	check_eq "$(counter "$node" bond0.90 default_route)" "3" \
 		"the two refusals counted as default_route (with audit's one)"
+
+	# A route another daemon added (BIRD's, proto 12), not a default
+	# route: ignore_default_route lets it answer, the guide's
+	# route_proto=4 does not.
+	check_eq "$(pa "$node" bond0.90 route_proto)/$(pn "$node" bond0.90 route_proto)" "4/4" \
+		"the file: route_proto 4 (static) on bond0.90, both families"
+	ip -n "$node" route add 192.0.2.128/25 via 198.51.100.1 dev uplink proto bird
+	check_eq "$(answer "$lan" vl0 "$GW" 192.0.2.200)" "" \
+		"route_proto=4 after the bounce: 192.0.2.200 not answered, though BIRD's /25 leads out of the uplink"
+	check_eq "$(counter "$node" bond0.90 route_proto)" "1" "counted as route_proto"
+	pa "$node" bond0.90 route_proto 0
+	check_eq "$(answer "$lan" vl0 "$GW" 192.0.2.200)" "$(vlan_mac)" \
+		"the control: without route_proto, BIRD's /25 makes the module answer"
+	pa "$node" bond0.90 route_proto 4
+	ip -n "$node" route del 192.0.2.128/25 via 198.51.100.1 dev uplink
 	vlan_routes
 }
 

@@ -90,7 +90,7 @@ test_answer() {
 		"^reply $GUEST from $NODE to $GW hlim=255 flags=-S- tllao=$(node_mac) " \
 		"solicited, router and override clear, the VLAN's MAC as target's, from vlan0's address"
 	check_match "$(trace6_of "$GUEST")" \
-		"dev=vlan0 .*saddr=$GW target=$GUEST sha=$(mac_of "$lan" vl0) verdict=reply reason=proxied table=100 route=$GUEST/128 oif=tap0 mode=on" \
+		"dev=vlan0 .*saddr=$GW target=$GUEST sha=$(mac_of "$lan" vl0) verdict=reply reason=proxied table=100 route=$GUEST/128 oif=tap0 mode=on proto=3" \
 		"traced: proxied by table 100's /128 through tap0"
 	check_match "$(ip -n "$node" -6 neigh show "$GW" dev vlan0)" \
 		"lladdr $(mac_of "$lan" vl0) " "the asker is learnt from its link-layer option"
@@ -126,6 +126,19 @@ test_refusals() {
 	check_eq "$(ask 2001:db8:5::1)" "" "min_prefixlen 65: the /64 no longer answers"
 	check_eq "$(reason6_of 2001:db8:5::1)" short_prefix "traced short_prefix"
 	pn "$node" vlan0 min_prefixlen 0
+	pn "$node" vlan0 route_proto 4
+	check_eq "$(ask 2001:db8:5::1)" "" "route_proto 4: the /64 added as proto boot no longer answers"
+	check_match "$(trace6_of 2001:db8:5::1)" \
+		"verdict=ignore reason=route_proto table=100 route=2001:db8:5::/64 oif=tap1 mode=on proto=3$" \
+		"traced route_proto, the route's protocol 3"
+	ip -n "$node" -6 route replace 2001:db8:5::/64 dev tap1 table 100 proto static
+	check_match "$(ask 2001:db8:5::1)" "^reply 2001:db8:5::1 " "route_proto 4: the /64 as proto static answers"
+	ip -n "$node" -6 route replace 2001:db8:5::/64 dev tap1 table 100 proto boot
+	ip -n "$node" -6 neigh add proxy 2001:db8:5::1 dev vlan0
+	check_match "$(ask 2001:db8:5::1)" "^reply 2001:db8:5::1 " "route_proto 4: an explicit entry still answers"
+	check_eq "$(reason6_of 2001:db8:5::1)" proxy_entry "traced proxy_entry"
+	ip -n "$node" -6 neigh del proxy 2001:db8:5::1 dev vlan0
+	pn "$node" vlan0 route_proto 0
 
 	local type
 

@@ -24,7 +24,7 @@ source "$(dirname "$0")/lib.sh"
 # Namespaces, named by setup_ns.
 n1="" n2="" a1="" b1="" a2="" b2="" h0="" h1="" h2="" h3="" hook_pid=""
 
-KNOBS="mode ignore_default_route min_prefixlen honor_proxy_delay max_rate max_burst announce"
+KNOBS="mode ignore_default_route min_prefixlen honor_proxy_delay max_rate max_burst announce route_proto"
 
 # values NS DEV: every tunable of DEV, in KNOBS order, on one line, in
 # one netns exec: an exec takes most of a second on the debug kernel.
@@ -37,27 +37,27 @@ values() {
 test_defaults() {
 	check_eq "$(conf_dirs "$n1")" "all d1 d2 default lo va vb" \
 		"an entry for all, default and every device"
-	check_eq "$(values "$n1" default)" "0 1 0 0 0 50 0" \
-		"built-in defaults: mode 0, ignore_default_route 1, min_prefixlen 0, honor_proxy_delay 0, max_rate 0, max_burst 50, announce 0"
-	check_eq "$(values "$n1" d1)" "0 1 0 0 0 50 0" "devices start with the defaults"
+	check_eq "$(values "$n1" default)" "0 1 0 0 0 50 0 0" \
+		"built-in defaults: mode 0, ignore_default_route 1, min_prefixlen 0, honor_proxy_delay 0, max_rate 0, max_burst 50, announce 0, route_proto 0"
+	check_eq "$(values "$n1" d1)" "0 1 0 0 0 50 0 0" "devices start with the defaults"
 	check_eq "$(stat -c %a /proc/sys/net/proxyarp/conf/all/mode)" "644" \
 		"entries are root-writable, world-readable"
 }
 
 test_semantics() {
 	pa "$n1" d1 min_prefixlen 8
-	check_eq "$(values "$n1" d1) / $(values "$n1" d2)" "0 1 8 0 0 50 0 / 0 1 0 0 0 50 0" \
+	check_eq "$(values "$n1" d1) / $(values "$n1" d2)" "0 1 8 0 0 50 0 0 / 0 1 0 0 0 50 0 0" \
 		"a device's write changes that device only"
 	pa "$n1" default mode 2
 	check_eq "$(pa "$n1" d1 mode)" "0" "default does not change existing devices"
 	ip -n "$n1" link add d3 type dummy
-	check_eq "$(values "$n1" d3)" "2 1 0 0 0 50 0" "a new device takes default"
+	check_eq "$(values "$n1" d3)" "2 1 0 0 0 50 0 0" "a new device takes default"
 	pa "$n1" all ignore_default_route 0
 	check_eq "$(pa "$n1" d1 ignore_default_route)$(pa "$n1" d2 ignore_default_route)$(pa "$n1" d3 ignore_default_route)$(pa "$n1" default ignore_default_route)$(pa "$n1" all ignore_default_route)" \
 		"00000" "all sets every device and default"
 	check_eq "$(pa "$n1" d1 min_prefixlen)" "8" "all leaves other tunables alone"
 	ip -n "$n1" link add d4 type dummy
-	check_eq "$(values "$n1" d4)" "2 0 0 0 0 50 0" "a device added after a write to all takes it"
+	check_eq "$(values "$n1" d4)" "2 0 0 0 0 50 0 0" "a device added after a write to all takes it"
 	pa "$n1" all ignore_default_route 1
 	pa "$n1" all mode 0
 }
@@ -87,12 +87,12 @@ test_invalid() {
 		    min_prefixlen:33 min_prefixlen:-1 min_prefixlen: \
 		    honor_proxy_delay:2 honor_proxy_delay:-1 max_rate:-1 \
 		    max_rate:1000001 max_burst:0 max_burst:1000001 announce:11 \
-		    announce:-1; do
+		    announce:-1 route_proto:256 route_proto:-1; do
 		for dev in d1 all default; do
 			echo "$dev ${knob%%:*} ${knob#*:}"
 		done
 	done >"$TMPDIR/invalid"
-	check_eq "$(wc -l <"$TMPDIR/invalid")" 48 "48 invalid writes to make"
+	check_eq "$(wc -l <"$TMPDIR/invalid")" 54 "54 invalid writes to make"
 	while IFS='|' read -r what rc err before after; do
 		read -r dev knob val <<<"$what"
 		n=$((n + 1))
@@ -103,13 +103,14 @@ test_invalid() {
 		[ "$before" = "$after" ] && [[ $err == *"Invalid argument"* ]]
 		log_test $? "$dev/$knob='$val' fails with EINVAL and changes nothing"
 	done < <(invalid_writes "$n1" <"$TMPDIR/invalid")
-	check_eq "$n" 48 "every invalid write was made and answered"
+	check_eq "$n" 54 "every invalid write was made and answered"
 	pa "$n1" d1 min_prefixlen 32 && pa "$n1" d1 min_prefixlen 0 &&
 		pa "$n1" d1 max_rate 1000000 && pa "$n1" d1 max_rate 0 &&
 		pa "$n1" d1 max_burst 1 && pa "$n1" d1 max_burst 1000000 &&
 		pa "$n1" d1 max_burst 50 && pa "$n1" d1 announce 10 &&
-		pa "$n1" d1 announce 0
-	log_test $? "the bounds themselves (0-32, 0-1000000, 1-1000000, 0-10) are accepted"
+		pa "$n1" d1 announce 0 && pa "$n1" d1 route_proto 255 &&
+		pa "$n1" d1 route_proto 0
+	log_test $? "the bounds themselves (0-32, 0-1000000, 1-1000000, 0-10, 0-255) are accepted"
 }
 
 test_rename_unregister() {
@@ -119,9 +120,9 @@ test_rename_unregister() {
 	ip -n "$n1" link set d2 name d2new
 	check_eq "$(conf_dirs "$n1")" "all d1 d2new d3 d4 default lo va vb" \
 		"rename moves the entry"
-	check_eq "$(values "$n1" d2new)" "1 1 20 0 0 50 0" "rename keeps the values"
+	check_eq "$(values "$n1" d2new)" "1 1 20 0 0 50 0 0" "rename keeps the values"
 	ip -n "$n1" link set d2new name d2
-	check_eq "$(values "$n1" d2)" "1 1 20 0 0 50 0" "and back again"
+	check_eq "$(values "$n1" d2)" "1 1 20 0 0 50 0 0" "and back again"
 	ip -n "$n1" link del d3
 	ip -n "$n1" link del va
 	check_eq "$(conf_dirs "$n1")" "all d1 d2 d4 default lo" \
@@ -131,17 +132,17 @@ test_rename_unregister() {
 test_netns() {
 	check_eq "$(conf_dirs "$n2")" "all default lo" \
 		"a namespace created after load has its own tree"
-	check_eq "$(values "$n2" default)" "0 1 0 0 0 50 0" \
+	check_eq "$(values "$n2" default)" "0 1 0 0 0 50 0 0" \
 		"with the built-in defaults, whatever other namespaces set"
 	pa "$n2" default min_prefixlen 24
 	pa "$n2" all mode 2
-	check_eq "$(values "$n1" default)" "0 1 0 0 0 50 0" \
+	check_eq "$(values "$n1" default)" "0 1 0 0 0 50 0 0" \
 		"writes in one namespace do not reach another"
 	pa "$n1" d4 min_prefixlen 12
 	ip -n "$n1" link set d4 netns "$n2"
 	check_eq "$(conf_dirs "$n1")" "all d1 d2 default lo" \
 		"a device moved away leaves its namespace's tree"
-	check_eq "$(values "$n2" d4)" "2 1 24 0 0 50 0" \
+	check_eq "$(values "$n2" d4)" "2 1 24 0 0 50 0 0" \
 		"and takes the default of the namespace it moves to"
 }
 

@@ -43,13 +43,13 @@ test_tracefs() {
 	line=$(trace_lines | grep 'tip=10.9.8.7 ')
 	want="^dev=vlan0 ifindex=$(ip netns exec "$node" cat /sys/class/net/vlan0/ifindex)"
 	want="$want sip=10.9.0.5 tip=10.9.8.7 sha=$(mac_of "$lan" vl0)"
-	want="$want verdict=reply reason=proxied table=254 route=10.9.0.0/16 oif=up0 mode=on$"
+	want="$want verdict=reply reason=proxied table=254 route=10.9.0.0/16 oif=up0 mode=on proto=3$"
 	check_match "$line" "$want" "tracefs line: every field, exactly"
 	check_eq "$(trace_lines | grep -c 'tip=10.9.8.8 ') $((rx >= 1))" "0 1" \
 		"no event for a device whose mode is 0 ($rx packet(s) received there)"
 	answer "$lan" vl0 0.0.0.0 10.9.8.9 >/dev/null
 	check_match "$(trace_lines | grep 'tip=10.9.8.9 ')" \
-		"verdict=ignore reason=dad table=0 route=0.0.0.0/0 oif=- mode=on" \
+		"verdict=ignore reason=dad table=0 route=0.0.0.0/0 oif=- mode=on proto=0" \
 		"no route looked up: table 0 and oif -"
 }
 

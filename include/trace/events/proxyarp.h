@@ -38,6 +38,7 @@ TRACE_DEFINE_ENUM(PROXYARP_REASON_SHORT_PREFIX);
 TRACE_DEFINE_ENUM(PROXYARP_REASON_RATE_LIMITED);
 TRACE_DEFINE_ENUM(PROXYARP_REASON_INVALID);
 TRACE_DEFINE_ENUM(PROXYARP_REASON_NO_LLADDR);
+TRACE_DEFINE_ENUM(PROXYARP_REASON_ROUTE_PROTO);
 TRACE_DEFINE_ENUM(PROXYARP_TRIGGER_ROUTE);
 TRACE_DEFINE_ENUM(PROXYARP_TRIGGER_GUEST);
 TRACE_DEFINE_ENUM(PROXYARP_TRIGGER_UP);
@@ -72,7 +73,8 @@ TRACE_DEFINE_ENUM(PROXYARP_TRIGGER_UP);
 			 { PROXYARP_REASON_SHORT_PREFIX, "short_prefix" },	\
 			 { PROXYARP_REASON_RATE_LIMITED, "rate_limited" },	\
 			 { PROXYARP_REASON_INVALID, "invalid" },	\
-			 { PROXYARP_REASON_NO_LLADDR, "no_lladdr" })
+			 { PROXYARP_REASON_NO_LLADDR, "no_lladdr" },	\
+			 { PROXYARP_REASON_ROUTE_PROTO, "route_proto" })
 
 #define proxyarp_show_trigger(val)					\
 	__print_symbolic(val,				\
@@ -82,7 +84,8 @@ TRACE_DEFINE_ENUM(PROXYARP_TRIGGER_UP);
 
 /*
  * One event per proxy decision on a device whose mode is not off.
- * table is 0, route 0.0.0.0/0 and oif "-" when no route matched.
+ * table is 0, route 0.0.0.0/0, oif "-" and proto 0 when no route
+ * matched; proto is the route's protocol (ip route's proto, as a number).
  */
 TRACE_EVENT(proxyarp_decision,
 	    TP_PROTO(const struct proxyarp_decision *d),
@@ -96,6 +99,7 @@ TRACE_EVENT(proxyarp_decision,
 			     __field(u8, reason)
 			     __field(u8, mode)
 			     __field(u8, plen)
+			     __field(u8, proto)
 			     __field(u32, table)
 			     __array(u8, route, 4)
 			     __field(int, oif)
@@ -109,26 +113,27 @@ TRACE_EVENT(proxyarp_decision,
 			   __entry->reason = d->reason;
 			   __entry->mode = d->mode;
 			   __entry->plen = d->plen;
+			   __entry->proto = d->proto;
 			   __entry->table = d->table;
 			   memcpy(__entry->route, &d->prefix,
 				  sizeof(__entry->route));
 			   __entry->oif = d->oif ? d->oif->ifindex : 0;
 			   strscpy(__entry->oifname,
 				   d->oif ? d->oif->name : "-", IFNAMSIZ);),
-	    TP_printk("dev=%s ifindex=%d sip=%pI4 tip=%pI4 sha=%pM verdict=%s reason=%s table=%u route=%pI4/%u oif=%s mode=%s",
+	    TP_printk("dev=%s ifindex=%d sip=%pI4 tip=%pI4 sha=%pM verdict=%s reason=%s table=%u route=%pI4/%u oif=%s mode=%s proto=%u",
 		      __entry->dev, __entry->ifindex, __entry->sip,
 		      __entry->tip, __entry->sha,
 		      proxyarp_show_verdict(__entry->verdict),
 		      proxyarp_show_reason(__entry->reason), __entry->table,
 		      __entry->route, __entry->plen, __entry->oifname,
-		      proxyarp_show_mode(__entry->mode))
+		      proxyarp_show_mode(__entry->mode), __entry->proto)
 );
 
 /*
  * One event per neighbour solicitation decided on a device whose
  * proxyndp mode is not off.  sha is the source link-layer address
- * option, zero when there is none; table is 0, route ::/0 and oif "-"
- * when no route matched.
+ * option, zero when there is none; table is 0, route ::/0, oif "-" and
+ * proto 0 when no route matched.
  */
 TRACE_EVENT(proxyndp_decision,
 	    TP_PROTO(const struct proxyarp_ndp_decision *d),
@@ -142,6 +147,7 @@ TRACE_EVENT(proxyndp_decision,
 			     __field(u8, reason)
 			     __field(u8, mode)
 			     __field(u8, plen)
+			     __field(u8, proto)
 			     __field(u32, table)
 			     __array(u8, route, 16)
 			     __field(int, oif)
@@ -155,18 +161,19 @@ TRACE_EVENT(proxyndp_decision,
 			   __entry->reason = d->reason;
 			   __entry->mode = d->mode;
 			   __entry->plen = d->plen;
+			   __entry->proto = d->proto;
 			   __entry->table = d->table;
 			   memcpy(__entry->route, &d->prefix, 16);
 			   __entry->oif = d->oif ? d->oif->ifindex : 0;
 			   strscpy(__entry->oifname,
 				   d->oif ? d->oif->name : "-", IFNAMSIZ);),
-	    TP_printk("dev=%s ifindex=%d saddr=%pI6c target=%pI6c sha=%pM verdict=%s reason=%s table=%u route=%pI6c/%u oif=%s mode=%s",
+	    TP_printk("dev=%s ifindex=%d saddr=%pI6c target=%pI6c sha=%pM verdict=%s reason=%s table=%u route=%pI6c/%u oif=%s mode=%s proto=%u",
 		      __entry->dev, __entry->ifindex, __entry->saddr,
 		      __entry->target, __entry->sha,
 		      proxyarp_show_verdict(__entry->verdict),
 		      proxyarp_show_reason(__entry->reason), __entry->table,
 		      __entry->route, __entry->plen, __entry->oifname,
-		      proxyarp_show_mode(__entry->mode))
+		      proxyarp_show_mode(__entry->mode), __entry->proto)
 );
 
 /*

@@ -69,6 +69,8 @@ enum proxyarp_reason {
 	 * link-layer address, from a sender with no neighbour entry
 	 */
 	PROXYARP_REASON_NO_LLADDR = 17,
+	/* ignore: route_proto and the route was added by another protocol */
+	PROXYARP_REASON_ROUTE_PROTO = 18,
 	__PROXYARP_REASON_MAX,
 };
 
