@@ -116,8 +116,10 @@ test_flood() {
 	replies=$(awk '{ print $4 }' <<<"$out")
 	after=$(( $(counter "$node" vlan0 reply) + $(counter "$node" vlan0 rate_limited) ))
 	check_eq "$((after - before))" "$sent" "over max_rate: every solicitation counted, answered or rate_limited"
-	check_eq "$((replies >= 5 && replies < 200))" 1 \
-		"over max_rate 10, burst 5: $replies of $sent answered"
+	# One sender: its own share's burst (2), then what is above half
+	# the device's (2): 3 at once.
+	check_eq "$((replies >= 3 && replies < 200))" 1 \
+		"over max_rate 10, burst 5, one sender: $replies of $sent answered"
 	check_match "$(dmesg | grep 'over max_rate' | tail -n 1)" \
 		"vlan0: over max_rate 10/s: [0-9]+ proxy neighbour solicitation\(s\) not answered" \
 		"the kernel log says so"
