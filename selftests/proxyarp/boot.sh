@@ -11,15 +11,7 @@
 
 source "$(dirname "$0")/lib.sh"
 
-RULES=$TOP/packaging/udev/60-proxyarp.rules
 CONF=/etc/sysctl.d/60-proxyarp-selftest.conf
-
-# rule_cmd SUBSYSTEM NAME: the command the rule for SUBSYSTEM runs,
-# with $name replaced by NAME.
-rule_cmd() {
-	sed -n "s/.*SUBSYSTEM==\"$1\".*RUN+=\"\([^\"]*\)\".*/\1/p" "$RULES" |
-		sed "s/\\\$name/$2/g"
-}
 
 conf() { # DEV KNOB: in the init namespace
 	cat "/proc/sys/net/proxyarp/conf/$1/$2"

@@ -31,20 +31,12 @@
 
 source "$(dirname "$0")/lib.sh"
 
-RULES=$TOP/packaging/udev/60-proxyarp.rules
 CALI_MAC=ee:ee:ee:ee:ee:ee
 node="" lan="" pod0="" pod1=""
 
 if [ -z "${CALICO_NS:-}" ]; then
 	exec env CALICO_NS=1 unshare --mount --propagation private "$0" "$@"
 fi
-
-# rule_cmd SUBSYSTEM NAME: the command the rule for SUBSYSTEM runs,
-# with $name replaced by NAME.
-rule_cmd() {
-	sed -n "s/.*SUBSYSTEM==\"$1\".*RUN+=\"\([^\"]*\)\".*/\1/p" "$RULES" |
-		sed "s/\\\$name/$2/g"
-}
 
 # The host side, as the CNI plugin and felix make it.
 # add_pod NS DEV ADDRESS

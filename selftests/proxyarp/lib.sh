@@ -333,6 +333,16 @@ hex6() {
 	python3 -c 'import ipaddress, sys; print("0x" + ipaddress.IPv6Address(sys.argv[1]).packed.hex())' "$1"
 }
 
+# The package's udev rule (boot.sh, calico.sh).
+RULES=$TOP/packaging/udev/60-proxyarp.rules
+
+# rule_cmd SUBSYSTEM NAME: the command the rule for SUBSYSTEM runs,
+# with $name replaced by NAME.
+rule_cmd() {
+	sed -n "s/.*SUBSYSTEM==\"$1\".*RUN+=\"\([^\"]*\)\".*/\1/p" "$RULES" |
+		sed "s/\\\$name/$2/g"
+}
+
 # ipv4 NS DEV KNOB VALUE: set net.ipv4.conf.DEV.KNOB in NS.
 ipv4() {
 	ip netns exec "$1" bash -c "echo '$4' >/proc/sys/net/ipv4/conf/$2/$3"
