@@ -7,7 +7,8 @@
 #   make check-mutants    each deliberate defect of selftests/proxyarp/mutants.txt
 #                         built alone and caught by the suite (6.12)
 #   make bench            latency, lossless rate and cost, kernel vs module
-#   make deb              proxyarp-dkms_<version>_all.deb
+#   make deb              proxyarp-dkms_<version>_all.deb, and the source
+#                         package it is built from (.dsc, .tar.xz)
 #   make deps             install what the checks need (apt, as root) and
 #                         make the trixie root (1.4 GB, minutes)
 #   make soak             make check with the long runs (hours)
@@ -46,7 +47,8 @@ dkms-install:
 	dkms remove proxyarp/$(VERSION) --all >/dev/null 2>&1 || true
 	rm -rf /usr/src/proxyarp-$(VERSION)
 	mkdir -p /usr/src/proxyarp-$(VERSION)
-	cp -r Kbuild Makefile dkms.conf module include /usr/src/proxyarp-$(VERSION)/
+	cp -r Kbuild Makefile module include /usr/src/proxyarp-$(VERSION)/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >/usr/src/proxyarp-$(VERSION)/dkms.conf
 	dkms add proxyarp/$(VERSION)
 	for k in $${DKMS_KVERS:-$$(ls /lib/modules)}; do \
 		[ -d /lib/modules/$$k/build ] || continue; \

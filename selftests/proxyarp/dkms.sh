@@ -4,11 +4,12 @@
 # The module as the host built it for this kernel, the two ways
 # operators install it, in the root this guest boots (this machine's, or
 # the trixie root for its kernel):
-#  - make dkms-install (make check runs it and sets PROXYARP_DKMS=1):
-#    a plain modprobe loads it, it works, it unloads;
 #  - the Debian package, whose postinst built it with dkms (make check
-#    installs it with apt, keeps a copy of what it built in
-#    PROXYARP_DEB_DIR/<release>/, then purges it): it loads and works.
+#    installs it with apt and sets PROXYARP_DEB=1 while the guests run):
+#    a plain modprobe loads it, it works, it unloads;
+#  - make dkms-install (make check runs it before installing the
+#    package, and keeps a copy of what it built in
+#    PROXYARP_DKMS_DIR/<release>/): it loads, is for this kernel, works.
 # The module under test is loaded again afterwards.
 #
 #  (init namespace)   /lib/modules/$(uname -r)/updates/dkms/proxyarp.ko*
@@ -17,12 +18,13 @@ source "$(dirname "$0")/lib.sh"
 
 require_root
 require_cmd modprobe modinfo insmod
-deb_ko=
-for f in "${PROXYARP_DEB_DIR:-/nonexistent}/$(uname -r)"/proxyarp.ko*; do
-	[ -e "$f" ] && deb_ko=$f
+dkms_ko=
+for f in "${PROXYARP_DKMS_DIR:-/nonexistent}/$(uname -r)"/proxyarp.ko*; do
+	[ -e "$f" ] && dkms_ko=$f
 done
-if [ "${PROXYARP_DKMS:-0}" != 1 ] && [ -z "$deb_ko" ]; then
-	echo "# SKIP: no dkms install or package build to test (make check does both)"
+# make check-debug's kernel has no headers: neither, and a skip.
+if [ "${PROXYARP_DEB:-0}" != 1 ] && [ -z "$dkms_ko" ]; then
+	echo "# SKIP: no package installed nor dkms build to test (make check does both)"
 	exit "$ksft_skip"
 fi
 trap 'module_unload; module_load' EXIT
@@ -37,34 +39,34 @@ works() {
 		"$1: a mode written reads back"
 }
 
-if [ "${PROXYARP_DKMS:-0}" = 1 ]; then
+if [ "${PROXYARP_DEB:-0}" = 1 ]; then
 	file=$(modinfo -n proxyarp 2>/dev/null)
 	[[ $file == "/lib/modules/$(uname -r)/updates/dkms/proxyarp.ko"* ]]
-	log_test $? "modinfo finds the dkms-installed module ($file)"
+	log_test $? "modinfo finds the package's module ($file)"
 	module_unload
 	modprobe proxyarp
 	log_test $? "modprobe proxyarp"
 	check_eq "$(cat /sys/module/proxyarp/srcversion)" "$(modinfo -F srcversion proxyarp)" \
-		"the loaded module is the dkms one"
-	works "dkms"
+		"the loaded module is the package's"
+	works "package"
 	modprobe -r proxyarp
 	log_test $? "modprobe -r proxyarp"
 else
-	log_skip "no dkms install to test (make check does one)"
+	skip_tool "no package installed to test (make check installs it)"
 fi
 
-if [ -n "$deb_ko" ]; then
+if [ -n "$dkms_ko" ]; then
 	module_unload
-	insmod "$deb_ko"
-	log_test $? "the package's module loads ($(basename "$deb_ko"))"
+	insmod "$dkms_ko"
+	log_test $? "make dkms-install's module loads ($(basename "$dkms_ko"))"
 	check_eq "$(cat /sys/module/proxyarp/srcversion 2>/dev/null)" \
-		"$(modinfo -F srcversion "$deb_ko")" "the loaded module is the package's"
-	check_eq "$(modinfo -F vermagic "$deb_ko" | cut -d' ' -f1)" "$(uname -r)" \
-		"the package built it for this kernel"
-	works "package"
+		"$(modinfo -F srcversion "$dkms_ko")" "the loaded module is make dkms-install's"
+	check_eq "$(modinfo -F vermagic "$dkms_ko" | cut -d' ' -f1)" "$(uname -r)" \
+		"dkms built it for this kernel"
+	works "dkms"
 	rmmod proxyarp
 	log_test $? "rmmod proxyarp"
 else
-	log_skip "no package build to test (make check keeps one)"
+	skip_tool "no make dkms-install build to test (make check keeps one)"
 fi
 finish
