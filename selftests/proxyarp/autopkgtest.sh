@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The package's own autopkgtest (debian/tests/control: load), as
-# Debian's CI runs a test that needs a machine of its own
-# (isolation-machine): autopkgtest, from Debian's package, with the null
-# runner on this guest, which boots the kernel under test.  make check
+# The package's own autopkgtest (debian/tests/control: load), a test
+# that needs a machine of its own (isolation-machine), under Debian's
+# own harness: autopkgtest, from Debian's package, with the null runner
+# on this guest, which boots the kernel under test.  debci would install
+# the package in a fresh VM; here it was installed beforehand.  make check
 # installed the package with apt in the root this guest boots, and its
 # dkms postinst built the module for this kernel there; autopkgtest
 # tests those installed binaries (-B, as debci tests the archive's)
@@ -37,14 +38,19 @@ require_cmd autopkgtest dpkg-query chroot
 
 ovl=$(mktemp -d /tmp/proxyarp-autopkgtest.XXXXXX)
 mkdir -p "$ovl/upper" "$ovl/work" "$ovl/root"
-trap 'umount -R "$ovl/root" 2>/dev/null; rm -rf "$ovl"; module_unload; module_load' EXIT
+# The overlay's binds are slaves, unmounted with it; the directory is
+# removed only once nothing is mounted under it.
+trap 'umount -R "$ovl/root" 2>/dev/null && rm -rf --one-file-system "$ovl"
+      module_unload; module_load' EXIT
 
 module_unload
 mount -t overlay overlay -o "lowerdir=/,upperdir=$ovl/upper,workdir=$ovl/work" "$ovl/root"
 log_test $? "a writable overlay of the root"
 for m in /proc /sys /dev "$TOP"; do
 	mkdir -p "$ovl/root$m"
-	mount --rbind "$m" "$ovl/root$m" || log_test 1 "bind $m into the overlay"
+	if ! mount --rbind "$m" "$ovl/root$m" || ! mount --make-rslave "$ovl/root$m"; then
+		log_test 1 "bind $m into the overlay"
+	fi
 done
 
 # The null runner of bookworm's autopkgtest (5.28) claims a machine of
