@@ -2,7 +2,8 @@
 #
 #   make [KVER=release]   build module/proxyarp.ko (default: running kernel)
 #   make demo             the incident and the fix, side by side, in a guest
-#   make check            everything, in guests booting Debian's 6.1, 6.12 and 7.x
+#   make check            everything, in guests booting Debian's kernels
+#                         (bookworm, trixie, trixie-backports, forky, sid)
 #   make check-debug      the suite on a KASAN/lockdep/kmemleak 6.12 build
 #   make check-mutants    each deliberate defect of selftests/proxyarp/mutants.txt
 #                         built alone and caught by the suite (6.12)
@@ -10,7 +11,7 @@
 #   make deb              proxyarp-dkms_<version>_all.deb, and the source
 #                         package it is built from (.dsc, .tar.xz)
 #   make deps             install what the checks need (apt, as root) and
-#                         make the trixie root (1.4 GB, minutes)
+#                         make the trixie and forky roots (1.5 GB each, minutes)
 #   make soak             make check with the long runs (hours)
 #   make style            checkpatch --strict, sparse, shellcheck only
 #   make vmshell KVER=... a root shell in a guest booting that kernel
@@ -61,7 +62,8 @@ dkms-uninstall:
 
 deps:
 	scripts/deps
-	scripts/trixie-root
+	scripts/root trixie
+	scripts/root forky
 
 demo:
 	scripts/demo
