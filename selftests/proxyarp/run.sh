@@ -10,12 +10,6 @@
 #   run.sh --smoke       the smoke tier: SMOKE_PROGS, with the
 #                        differential test on one seed (7 topologies)
 #                        and 3 load cycles
-#   PROXYARP_READY=FILE run.sh [TEST...]
-#       the package's scripts (PACKAGE_PROGS) last, each once FILE
-#       exists (make check writes it once the package is installed,
-#       while the others run), with the settings it holds
-#       (PROXYARP_DEB, PROXYARP_DKMS_DIR); PROXYARP_READY_WAIT seconds
-#       at most (3600)
 #   PROXYARP_QUEUE=DIR run.sh [TEST...]
 #       run only the tests this runner claims (mkdir DIR/TEST): runners
 #       in several guests sharing DIR (vmtest's VMTEST_SHARE) split the
@@ -43,40 +37,6 @@ if [ ${#tests[@]} -eq 0 ]; then
 	exit 1
 fi
 
-ready=${PROXYARP_READY:-}
-read -r -a package <<<"$(make -s package)"
-is_package() { # test
-	[[ " ${package[*]} " = *" $1 "* ]]
-}
-if [ -n "$ready" ]; then
-	others=() last=()
-	for t in "${tests[@]}"; do
-		if is_package "$t"; then last+=("$t"); else others+=("$t"); fi
-	done
-	tests=("${others[@]}" "${last[@]}")
-fi
-
-# wait_ready: FILE there (the package installed, or not), its settings
-# exported; fails after PROXYARP_READY_WAIT seconds.
-wait_ready() {
-	local t0=$SECONDS
-
-	while [ ! -e "$ready" ]; do
-		[ $((SECONDS - t0)) -lt "${PROXYARP_READY_WAIT:-3600}" ] || return 1
-		sleep 2
-	done
-	[ "$t0" = "$SECONDS" ] || echo "# waited $((SECONDS - t0)) s for the package"
-	# The root changed under this guest (apt, dkms, depmod's renamed
-	# modules.dep), and its 9p mount (cache=loose) would keep serving
-	# what it read before: its unused dentries and pages are dropped.
-	sync
-	echo 3 >/proc/sys/vm/drop_caches
-	set -a
-	# shellcheck disable=SC1090 # written by make check
-	. "$ready"
-	set +a
-}
-
 queue=${PROXYARP_QUEUE:-}
 if [ -n "$queue" ] && [ ! -d "$queue" ]; then
 	echo "run.sh: no queue directory $queue" >&2
@@ -94,12 +54,6 @@ for t in "${tests[@]}"; do
 	n=$((n + 1))
 	out=$(mktemp)
 	echo "# selftests: proxyarp: $t"
-	if [ -n "$ready" ] && is_package "$t" && ! wait_ready; then
-		fail=$((fail + 1))
-		echo "not ok $n selftests: proxyarp: $t # no $ready after ${PROXYARP_READY_WAIT:-3600} s"
-		rm -f "$out"
-		continue
-	fi
 	t0=$SECONDS
 	timeout "${PROXYARP_TEST_TIMEOUT:-900}" "./$t" >"$out" 2>&1
 	rc=$?
