@@ -97,7 +97,7 @@ static int proxyarp_validate_source(struct sk_buff *skb, __be32 src,
 	    (dev->ifindex != oif || !IN_DEV_TX_REDIRECTS(idev))) {
 		if (IN_DEV_ACCEPT_LOCAL(idev))
 			return 0;
-		if (!net->ipv4.fib_has_custom_local_routes &&
+		if (!READ_ONCE(net->ipv4.fib_has_custom_local_routes) &&
 		    !fib4_has_custom_rules(net))
 			return proxyarp_addr_is_local(net, src) ? -EINVAL : 0;
 	}

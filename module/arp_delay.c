@@ -78,7 +78,7 @@ bool proxyarp_delay_enqueue(struct proxyarp_dev *pdev,
 
 	spin_lock(&pdev->queue.lock);
 	if (!pdev->dead && skb_queue_len(&pdev->queue) <
-			   NEIGH_VAR(in_dev->arp_parms, PROXY_QLEN)) {
+			   compat_neigh_var_once(in_dev->arp_parms, PROXY_QLEN)) {
 		__skb_queue_tail(&pdev->queue, skb);
 		if (!timer_pending(&pdev->timer) ||
 		    time_before(cb->due, pdev->timer.expires))

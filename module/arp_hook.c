@@ -125,7 +125,8 @@ static void proxyarp_note_asker(struct in_device *in_dev,
 		return;
 
 	override = time_after(jiffies,
-			      n->updated + NEIGH_VAR(n->parms, LOCKTIME)) ||
+			      READ_ONCE(n->updated) +
+			      compat_neigh_var_once(n->parms, LOCKTIME)) ||
 		   is_garp;
 	neigh_update(n, d->sha, NUD_STALE,
 		     override ? NEIGH_UPDATE_F_OVERRIDE : 0, 0);

@@ -184,11 +184,15 @@ int proxyarp_conf_set_all(struct proxyarp_net *pn, int family, int knob,
 	WRITE_ONCE(fn->dflt.val[knob], val);
 	xa_for_each(&pn->devs, ifindex, pdev) {
 		struct proxyarp_conf *conf = &pdev->fam[family].conf;
-		int old = conf->val[knob], err;
+		int old, err;
 
-		WRITE_ONCE(conf->val[knob], val);
-		if (family != PROXYARP_NDP || knob != PROXYARP_KNOB_MODE)
+		if (family != PROXYARP_NDP || knob != PROXYARP_KNOB_MODE) {
+			WRITE_ONCE(conf->val[knob], val);
 			continue;
+		}
+		/* NDP's mode is written only under RTNL: a plain read. */
+		old = conf->val[knob];
+		WRITE_ONCE(conf->val[knob], val);
 		err = proxyarp_dev_sync_allmulti(pdev);
 		if (err) {
 			WRITE_ONCE(conf->val[knob], old);
