@@ -179,7 +179,7 @@ out:
 /* An Ethernet device that does ARP, up, with its carrier. */
 static bool proxyarp_ann_can_send(const struct net_device *dev)
 {
-	return dev->type == ARPHRD_ETHER && !(dev->flags & IFF_NOARP) &&
+	return dev->type == ARPHRD_ETHER && !(READ_ONCE(dev->flags) & IFF_NOARP) &&
 	       netif_running(dev) && netif_carrier_ok(dev);
 }
 
@@ -202,7 +202,7 @@ static int proxyarp_ann_times(const struct proxyarp_dev *pdev,
 	int n = proxyarp_ann_count(pdev, r->family);
 	bool router;
 
-	if (!n || pdev->dev->ifindex == r->oif ||
+	if (!n || pdev->dev->ifindex == READ_ONCE(r->oif) ||
 	    !f->answers(pdev->dev, &r->addr, &router))
 		return 0;
 	return n;

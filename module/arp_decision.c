@@ -97,8 +97,7 @@ static int proxyarp_validate_source(struct sk_buff *skb, __be32 src,
 	    (dev->ifindex != oif || !IN_DEV_TX_REDIRECTS(idev))) {
 		if (IN_DEV_ACCEPT_LOCAL(idev))
 			return 0;
-		if (!READ_ONCE(net->ipv4.fib_has_custom_local_routes) &&
-		    !fib4_has_custom_rules(net))
+		if (!proxyarp_fib4_customised(net))
 			return proxyarp_addr_is_local(net, src) ? -EINVAL : 0;
 	}
 	return proxyarp_validate_source_full(skb, src, dst, oif, dev, rpf,

@@ -190,7 +190,7 @@ int proxyarp_conf_set_all(struct proxyarp_net *pn, int family, int knob,
 			WRITE_ONCE(conf->val[knob], val);
 			continue;
 		}
-		/* NDP's mode is written only under RTNL: a plain read. */
+		/* Every writer of NDP's mode holds RTNL, as we do. */
 		old = conf->val[knob];
 		WRITE_ONCE(conf->val[knob], val);
 		err = proxyarp_dev_sync_allmulti(pdev);

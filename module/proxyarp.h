@@ -285,6 +285,20 @@ void proxyarp_addr_net_exit(struct net *net);
 bool proxyarp_addr_is_local(struct net *net, __be32 addr);
 struct net_device *proxyarp_addr_local_up(struct net *net, __be32 addr);
 
+/*
+ * fib_validate_source()'s shortcut holds: no local route and no rule
+ * of the user's.  RTNL sets both flags while the hooks read them under
+ * RCU; the kernel's inline fib4_has_custom_rules() reads plainly.
+ */
+static inline bool proxyarp_fib4_customised(const struct net *net)
+{
+#ifdef CONFIG_IP_MULTIPLE_TABLES
+	if (READ_ONCE(net->ipv4.fib_has_custom_rules))
+		return true;
+#endif
+	return READ_ONCE(net->ipv4.fib_has_custom_local_routes);
+}
+
 /* device.c */
 int proxyarp_device_init(void);
 void proxyarp_device_exit(void);

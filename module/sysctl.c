@@ -126,6 +126,7 @@ static int proxyarp_sysctl_dev_mode(struct proxyarp_conf *conf, int val)
 	}
 	if (!rtnl_trylock())
 		return restart_syscall();
+	/* Every writer of NDP's mode holds RTNL, as we do. */
 	old = conf->val[PROXYARP_KNOB_MODE];
 	WRITE_ONCE(conf->val[PROXYARP_KNOB_MODE], val);
 	err = proxyarp_dev_sync_allmulti(pdev);
