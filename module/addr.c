@@ -183,7 +183,7 @@ struct net_device *proxyarp_addr_local_up(struct net *net, __be32 addr)
 	struct net_device *dev;
 
 	if (unlikely(READ_ONCE(proxyarp_addr_inexact)) ||
-	    proxyarp_fib4_customised(net))
+	    proxyarp_fib4_has_custom(net))
 		return NULL;
 	hlist_for_each_entry_rcu(a, proxyarp_addr_bucket(net, addr), node) {
 		if (a->addr != addr || !net_eq(read_pnet(&a->net), net))

@@ -179,7 +179,8 @@ out:
 /* An Ethernet device that does ARP, up, with its carrier. */
 static bool proxyarp_ann_can_send(const struct net_device *dev)
 {
-	return dev->type == ARPHRD_ETHER && !(READ_ONCE(dev->flags) & IFF_NOARP) &&
+	return dev->type == ARPHRD_ETHER &&
+	       !(READ_ONCE(dev->flags) & IFF_NOARP) &&
 	       netif_running(dev) && netif_carrier_ok(dev);
 }
 

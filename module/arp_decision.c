@@ -97,7 +97,7 @@ static int proxyarp_validate_source(struct sk_buff *skb, __be32 src,
 	    (dev->ifindex != oif || !IN_DEV_TX_REDIRECTS(idev))) {
 		if (IN_DEV_ACCEPT_LOCAL(idev))
 			return 0;
-		if (!proxyarp_fib4_customised(net))
+		if (!proxyarp_fib4_has_custom(net))
 			return proxyarp_addr_is_local(net, src) ? -EINVAL : 0;
 	}
 	return proxyarp_validate_source_full(skb, src, dst, oif, dev, rpf,

@@ -286,17 +286,21 @@ bool proxyarp_addr_is_local(struct net *net, __be32 addr);
 struct net_device *proxyarp_addr_local_up(struct net *net, __be32 addr);
 
 /*
- * fib_validate_source()'s shortcut holds: no local route and no rule
- * of the user's.  RTNL sets both flags while the hooks read them under
- * RCU; the kernel's inline fib4_has_custom_rules() reads plainly.
+ * True once a local route was added through rtnetlink, or a rule added
+ * or deleted, in @net: then neither fib_validate_source()'s shortcut
+ * nor addr.c's mirror of the local addresses can be trusted.  RTNL sets
+ * both flags, never cleared, while the hooks read them under RCU; the
+ * kernel's inline fib4_has_custom_rules() reads plainly.
  */
-static inline bool proxyarp_fib4_customised(const struct net *net)
+static inline bool proxyarp_fib4_has_custom(const struct net *net)
 {
-#ifdef CONFIG_IP_MULTIPLE_TABLES
-	if (READ_ONCE(net->ipv4.fib_has_custom_rules))
+	if (READ_ONCE(net->ipv4.fib_has_custom_local_routes))
 		return true;
+#ifdef CONFIG_IP_MULTIPLE_TABLES
+	return READ_ONCE(net->ipv4.fib_has_custom_rules);
+#else
+	return false;
 #endif
-	return READ_ONCE(net->ipv4.fib_has_custom_local_routes);
 }
 
 /* device.c */
