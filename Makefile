@@ -5,6 +5,7 @@
 #   make check            everything, in guests booting Debian's kernels
 #                         (bookworm, trixie, trixie-backports, forky, sid)
 #   make check-debug      the suite on a KASAN/lockdep/kmemleak 6.12 build
+#   make check-kcsan      the concurrent scripts on a KCSAN 6.12 build
 #   make check-mutants    each deliberate defect of selftests/proxyarp/mutants.txt
 #                         built alone and caught by the suite (6.12)
 #   make bench            latency, lossless rate and cost, kernel vs module
@@ -74,6 +75,9 @@ deb:
 check-debug:
 	scripts/check --debug
 
+check-kcsan:
+	scripts/check --kcsan
+
 check-mutants:
 	scripts/mutants
 
@@ -93,4 +97,4 @@ vmshell:
 	scripts/vmtest -k $(KVER) -- bash
 
 .PHONY: all module clean install install-config dkms-install dkms-uninstall deps demo deb \
-	check check-debug check-mutants bench soak style vmshell
+	check check-debug check-kcsan check-mutants bench soak style vmshell
