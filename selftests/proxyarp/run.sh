@@ -94,8 +94,8 @@ if [ -e /sys/kernel/debug/kcsan ]; then
 	[ -z "$queue" ] || dmesg | ../../scripts/kcsan-split --mine \
 		>"$queue/kcsan-$(cat /proc/sys/kernel/random/boot_id)"
 fi
-splat=$(dmesg | ../../scripts/kcsan-split |
-	grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|refcount_t|RCU|stall|KASAN|UBSAN|corruption|circular locking|scheduling while atomic')
+log=$(dmesg | ../../scripts/kcsan-split) || log="BUG: scripts/kcsan-split failed"
+splat=$(grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|refcount_t|RCU|stall|KASAN|UBSAN|corruption|circular locking|scheduling while atomic' <<<"$log")
 if [ -z "$splat" ]; then
 	pass=$((pass + 1))
 	echo "ok $n kernel log: no warning, oops, BUG, refcount or RCU splat"
