@@ -4,7 +4,8 @@
 #   make demo             the incident and the fix, side by side, in a guest
 #   make check            everything, in guests booting Debian's kernels
 #                         (bookworm, trixie, trixie-backports, forky, sid)
-#   make check-debug      the suite on a KASAN/lockdep/kmemleak 6.12 build
+#   make check-debug      the suite on a KASAN/lockdep/kmemleak 6.12 build,
+#                         then the module's coverage (gcov)
 #   make check-kcsan      the concurrent scripts on a KCSAN 6.12 build
 #   make check-mutants    each deliberate defect of selftests/proxyarp/mutants.txt
 #                         built alone and caught by the suite (6.12)

@@ -107,6 +107,18 @@ else
 	echo "not ok $n kernel log: no warning, oops, BUG, refcount or RCU splat"
 fi
 
+# A kernel with gcov (make check-debug): the module's counters, kept
+# by the kernel across unloads, copied for the host's report.
+gcov=$(find /sys/kernel/debug/gcov -path '*/module/*.gcda' 2>/dev/null)
+if [ -n "$queue" ] && [ -n "$gcov" ]; then
+	dest=$queue/gcov/$(cat /proc/sys/kernel/random/boot_id)
+	mkdir -p "$dest"
+	while IFS= read -r f; do
+		cat "$f" >"$dest/${f##*/}"
+	done <<<"$gcov"
+	echo "# gcov: $(wc -l <<<"$gcov") files of counters copied to $dest"
+fi
+
 [ -z "$queue" ] || echo "1..$n"
 echo "# proxyarp-summary: pass=$pass fail=$fail skip=$skip"
 [ "$fail" -eq 0 ]
