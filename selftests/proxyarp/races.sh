@@ -100,7 +100,7 @@ test_flips() {
 	check_eq "$rc $files $((writes > 100)) $alive $((rx > 100))" "0 15 1 1 1" \
 		"15 knobs written ($writes writes) while both floods ran ($rx frames received)"
 	check_eq "$(pa "$node" vlan0 mode)/$(pn "$node" vlan0 mode)" "1/1" \
-		"each knob ends at the value written last"
+		"mode ends at the value written last, in both trees"
 	check_eq "$(answer "$lan" vl0 192.0.2.1 10.9.0.1)" "$(mac_of "$node" vlan0)" \
 		"ARP is answered after"
 	check_eq "$(ask6 "$lan" vl0 2001:db8:1::2 2001:db8:9::1 | awk '{ print $2 }')" \
