@@ -80,21 +80,23 @@ for t in "${tests[@]}"; do
 done
 
 n=$((n + 1))
+kmsg=$(dmesg)
+# What the host files under this guest's name in the queue's share.
+guest=$(cat /proc/sys/kernel/random/boot_id)
 # A KCSAN kernel (make check-kcsan) reports the kernel's own races too:
 # those are listed, the module's fail the run with the other splats.
-kcsan_others=$(dmesg | ../../scripts/kcsan-split --others)
 if [ -e /sys/kernel/debug/kcsan ]; then
+	kcsan_others=$(../../scripts/kcsan-split --others <<<"$kmsg")
 	while IFS= read -r l; do
 		[ -z "$l" ] || echo "# kcsan: the kernel's own: $l"
 	done <<<"$kcsan_others"
-	echo "# kcsan: $(dmesg | grep -c 'BUG: KCSAN: ') reports, $(grep -c . <<<"$kcsan_others") of them the kernel's own"
+	echo "# kcsan: $(grep -c 'BUG: KCSAN: ' <<<"$kmsg") reports, $(grep -c . <<<"$kcsan_others") of them the kernel's own"
 	# The module's whole, with the stacks the console leaves out, in
 	# the queue's share for the host to print (a guest that wrote them
 	# to its console stopped there, once).
-	[ -z "$queue" ] || dmesg | ../../scripts/kcsan-split --mine \
-		>"$queue/kcsan-$(cat /proc/sys/kernel/random/boot_id)"
+	[ -z "$queue" ] || ../../scripts/kcsan-split --mine <<<"$kmsg" >"$queue/kcsan-$guest"
 fi
-log=$(dmesg | ../../scripts/kcsan-split) || log="BUG: scripts/kcsan-split failed"
+log=$(../../scripts/kcsan-split <<<"$kmsg") || log="BUG: scripts/kcsan-split failed"
 splat=$(grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|refcount_t|RCU|stall|KASAN|UBSAN|corruption|circular locking|scheduling while atomic' <<<"$log")
 if [ -z "$splat" ]; then
 	pass=$((pass + 1))
@@ -111,7 +113,7 @@ fi
 # by the kernel across unloads, copied for the host's report.
 gcov=$(find /sys/kernel/debug/gcov -path '*/module/*.gcda' 2>/dev/null)
 if [ -n "$queue" ] && [ -n "$gcov" ]; then
-	dest=$queue/gcov/$(cat /proc/sys/kernel/random/boot_id)
+	dest=$queue/gcov/$guest
 	mkdir -p "$dest"
 	while IFS= read -r f; do
 		cat "$f" >"$dest/${f##*/}"
