@@ -96,7 +96,7 @@ struct proxyarp_dev *proxyarp_dev_of_conf(struct proxyarp_conf *conf)
  * "default") gets its allmulticast mode from the namespace's work,
  * below, a moment later.  NETDEV_UNREGISTER is called without it.
  */
-int proxyarp_dev_sync_allmulti(struct proxyarp_dev *pdev)
+static int proxyarp_dev_sync_allmulti(struct proxyarp_dev *pdev)
 {
 	struct proxyarp_fdev *fd = &pdev->fam[PROXYARP_NDP];
 	bool want = READ_ONCE(fd->conf.val[PROXYARP_KNOB_MODE]) !=
@@ -109,6 +109,25 @@ int proxyarp_dev_sync_allmulti(struct proxyarp_dev *pdev)
 	err = dev_set_allmulti(pdev->dev, want ? 1 : -1);
 	if (!err)
 		fd->allmulti = want;
+	return err;
+}
+
+/*
+ * @pdev's NDP mode, and its allmulticast count with it, under RTNL (every
+ * writer of NDP's mode holds it): the mode stays as it was when the
+ * count cannot change.
+ */
+int proxyarp_dev_set_ndp_mode(struct proxyarp_dev *pdev, int val)
+{
+	int *mode = &pdev->fam[PROXYARP_NDP].conf.val[PROXYARP_KNOB_MODE];
+	int old = *mode;
+	int err;
+
+	ASSERT_RTNL();
+	WRITE_ONCE(*mode, val);
+	err = proxyarp_dev_sync_allmulti(pdev);
+	if (err)
+		WRITE_ONCE(*mode, old);
 	return err;
 }
 
@@ -184,20 +203,14 @@ int proxyarp_conf_set_all(struct proxyarp_net *pn, int family, int knob,
 	WRITE_ONCE(fn->dflt.val[knob], val);
 	xa_for_each(&pn->devs, ifindex, pdev) {
 		struct proxyarp_conf *conf = &pdev->fam[family].conf;
-		int old, err;
+		int err;
 
 		if (family != PROXYARP_NDP || knob != PROXYARP_KNOB_MODE) {
 			WRITE_ONCE(conf->val[knob], val);
 			continue;
 		}
-		/* Every writer of NDP's mode holds RTNL, as we do. */
-		old = conf->val[knob];
-		WRITE_ONCE(conf->val[knob], val);
-		err = proxyarp_dev_sync_allmulti(pdev);
-		if (err) {
-			WRITE_ONCE(conf->val[knob], old);
-			ret = ret ?: err;
-		}
+		err = proxyarp_dev_set_ndp_mode(pdev, val);
+		ret = ret ?: err;
 	}
 	return ret;
 }

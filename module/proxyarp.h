@@ -312,7 +312,7 @@ struct proxyarp_dev *proxyarp_dev_get_rcu(const struct net_device *dev);
 struct proxyarp_fdev *proxyarp_fdev_get_rcu(const struct net_device *dev,
 					    int family);
 struct proxyarp_dev *proxyarp_dev_of_conf(struct proxyarp_conf *conf);
-int proxyarp_dev_sync_allmulti(struct proxyarp_dev *pdev);
+int proxyarp_dev_set_ndp_mode(struct proxyarp_dev *pdev, int val);
 int proxyarp_fdev_want_stats(struct proxyarp_fdev *fd);
 int proxyarp_conf_set_all(struct proxyarp_net *pn, int family, int knob,
 			  int val);

@@ -113,7 +113,7 @@ void proxyarp_conf_init(struct proxyarp_conf *conf, int family)
 static int proxyarp_sysctl_dev_mode(struct proxyarp_conf *conf, int val)
 {
 	struct proxyarp_dev *pdev = proxyarp_dev_of_conf(conf);
-	int old, err;
+	int err;
 
 	if (val != PROXYARP_MODE_OFF) {
 		err = proxyarp_fdev_want_stats(&pdev->fam[conf->family]);
@@ -126,12 +126,7 @@ static int proxyarp_sysctl_dev_mode(struct proxyarp_conf *conf, int val)
 	}
 	if (!rtnl_trylock())
 		return restart_syscall();
-	/* Every writer of NDP's mode holds RTNL, as we do. */
-	old = conf->val[PROXYARP_KNOB_MODE];
-	WRITE_ONCE(conf->val[PROXYARP_KNOB_MODE], val);
-	err = proxyarp_dev_sync_allmulti(pdev);
-	if (err)
-		WRITE_ONCE(conf->val[PROXYARP_KNOB_MODE], old);
+	err = proxyarp_dev_set_ndp_mode(pdev, val);
 	rtnl_unlock();
 	return err;
 }
