@@ -113,17 +113,17 @@ static int proxyarp_dev_sync_allmulti(struct proxyarp_dev *pdev)
 }
 
 /*
- * @pdev's NDP mode, and its allmulticast count with it, under RTNL (every
- * writer of NDP's mode holds it): the mode stays as it was when the
- * count cannot change.
+ * Set @pdev's NDP mode, and its allmulticast count with it, under RTNL
+ * (every writer of NDP's mode holds it): the mode stays as it was when
+ * the count cannot change.
  */
 int proxyarp_dev_set_ndp_mode(struct proxyarp_dev *pdev, int val)
 {
 	int *mode = &pdev->fam[PROXYARP_NDP].conf.val[PROXYARP_KNOB_MODE];
-	int old = *mode;
-	int err;
+	int old, err;
 
 	ASSERT_RTNL();
+	old = *mode;
 	WRITE_ONCE(*mode, val);
 	err = proxyarp_dev_sync_allmulti(pdev);
 	if (err)
