@@ -353,8 +353,8 @@ def site_of(frames):
     proxyarp_should_fail() is the fault point, not a site: its caller
     is (a sibling call leaves it off the stack; under gcov, which keeps
     it on, it is named should_fail, the kernel's point it calls)."""
-    if any(fn == "proxyarp_should_fail" for fn, _ in frames):
-        k = next(k for k, (fn, _) in enumerate(frames) if fn == "proxyarp_should_fail")
+    k = next((k for k, (fn, _) in enumerate(frames) if fn == "proxyarp_should_fail"), None)
+    if k is not None:
         frames = [("should_fail", "")] + frames[k + 1:]
     for k, (fn, mod) in enumerate(frames):
         if mod == "proxyarp":
