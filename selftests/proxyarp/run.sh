@@ -96,8 +96,7 @@ if [ -e /sys/kernel/debug/kcsan ]; then
 	# to its console stopped there, once).
 	[ -z "$queue" ] || ../../scripts/kcsan-split --mine <<<"$kmsg" >"$queue/kcsan-$guest"
 fi
-log=$(../../scripts/kcsan-split <<<"$kmsg") || log="BUG: scripts/kcsan-split failed"
-splat=$(grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|refcount_t|RCU|stall|KASAN|UBSAN|corruption|circular locking|scheduling while atomic' <<<"$log")
+splat=$(../../scripts/splats <<<"$kmsg")
 if [ -z "$splat" ]; then
 	pass=$((pass + 1))
 	echo "ok $n kernel log: no warning, oops, BUG, refcount or RCU splat"
