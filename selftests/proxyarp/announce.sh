@@ -28,6 +28,8 @@ GUEST=192.0.2.42
 GUEST6=2001:db8:1::42
 GUEST_MAC=52:54:00:12:34:56
 ROGUE_MAC=02:00:00:00:00:99
+FORGED_MAC=02:00:00:00:00:64
+FRAME_MAC=02:00:00:00:00:65
 # Routed through n2's tap in a table n2's lookups from the VLAN never
 # read: a host route the decision refuses.
 REFUSED=192.0.2.98
@@ -78,23 +80,37 @@ guest() {
 }
 
 # route_guest NODE N: the guest's routes through tapN (with marks in
-# the trace, route4 and route6, when one is running).
+# the trace, route4 and route6, when one is running); with NH set,
+# through nexthop objects on tapN, as FRR installs routes.
 route_guest() {
+	local v4=(dev "tap$2") v6=(dev "tap$2")
+
+	if [ -n "${NH:-}" ]; then
+		ip -n "$1" -4 nexthop add id "4$2" dev "tap$2"
+		ip -n "$1" -6 nexthop add id "6$2" dev "tap$2"
+		v4=(nhid "4$2")
+		v6=(nhid "6$2")
+	fi
 	[ -z "$TRACE_INSTANCE" ] || mark route4
-	ip -n "$1" route add "$GUEST" dev "tap$2"
+	ip -n "$1" route add "$GUEST" "${v4[@]}"
 	[ -z "$TRACE_INSTANCE" ] || mark route6
-	ip -n "$1" -6 route add "$GUEST6" dev "tap$2"
+	ip -n "$1" -6 route add "$GUEST6" "${v6[@]}"
 }
 
 # resume GUEST NOTIFY: the guest runs, and its NIC comes up again; with
 # NOTIFY 1 it announces itself (arp_notify, ndisc_notify), as virtio's
-# announce feature makes a Linux guest do after a migration.
+# announce feature makes a Linux guest do after a migration.  With NH,
+# the NIC stays up: the tap's veth would lose its carrier with it (a
+# tap's is QEMU's), and the kernel flushes nexthop objects, and their
+# routes, with their device's carrier.
 resume() {
 	ip netns exec "$1" sysctl -qw net.ipv4.conf.eth0.arp_notify="$2" \
 		net.ipv6.conf.eth0.ndisc_notify="$2"
 	ip netns exec "$1" nft delete table netdev paused
-	ip -n "$1" link set eth0 down
-	ip -n "$1" link set eth0 up
+	if [ -z "${NH:-}" ]; then
+		ip -n "$1" link set eth0 down
+		ip -n "$1" link set eth0 up
+	fi
 	ip -n "$1" route add default via 192.0.2.1 2>/dev/null
 	ip -n "$1" -6 route add default via 2001:db8:1::1 2>/dev/null
 }
@@ -314,28 +330,30 @@ send_rarp() {
 # Routes first, a silent guest: n2's tap and routes exist while the
 # guest runs on n1; it resumes on n2 and only QEMU's RARP says so.
 test_routes_first() {
-	learn_n1 "routes first"
+	local what="routes first${NH:+, through nexthop objects}"
+
+	learn_n1 "$what"
 	guest "$n2" 2 "$g2"
 	count_probes
 	trace_start
 	route_guest "$n2" 2
 	busywait 10000 probed "3 3"
 	check_eq "$(probes_sent)" "3 3" \
-		"routes first: the route alone makes n2 probe tap2 for the guest, 3 times a family"
+		"$what: the route alone makes n2 probe tap2 for the guest, 3 times a family"
 	check_eq "$(announce_lines2)$(rt_mac "$GUEST")" "$N1_MAC" \
-		"routes first: a route and no guest: nothing announced"
+		"$what: a route and no guest: nothing announced"
 	ip -n "$n1" link del tap1
 	resume "$g2" 0
 	send_rarp
 	busywait $((MOVE_MS * 10)) both_at "$N2_MAC"
-	check_eq "$?" 0 "routes first: after QEMU's RARP the router's entries move to n2"
-	within_move "routes first" "$(latency rarp arp "$GUEST")" \
+	check_eq "$?" 0 "$what: after QEMU's RARP the router's entries move to n2"
+	within_move "$what" "$(latency rarp arp "$GUEST")" \
 		"$(latency rarp ndp "$GUEST6")"
 	check_match "$(announce_lines2)" "dev=vlan2 .*addr=$GUEST trigger=guest count=1 mode=on" \
-		"routes first: traced, trigger guest"
+		"$what: traced, trigger guest"
 	ip -n "$n1" link set vlan1 down
 	pings
-	log_test $? "routes first: the router reaches the guest on n2"
+	log_test $? "$what: the router reaches the guest on n2"
 }
 
 # The guest on n2 since before; n2's VLAN link bounces, and its
@@ -395,14 +413,43 @@ test_audit() {
 		"0/0 1" "audit: nothing sent, nothing counted"
 }
 
+# count_nas: an nft counter of the advertisements from the guest's
+# address that n2's vlan2 receives.
+count_nas() {
+	ip netns exec "$n2" nft -f - <<-EOF
+	table inet nas {
+		chain in { type filter hook prerouting priority 0; iifname "vlan2" ip6 saddr $GUEST6 icmpv6 type nd-neighbor-advert counter; }
+	}
+	EOF
+}
+
+nas_seen() {
+	ip netns exec "$n2" nft list table inet nas | sed -n 's/.*counter packets \([0-9]*\).*/\1/p'
+}
+
+# claimed6 MAC: n2 has traced MAC's claim to the guest's IPv6 address.
+claimed6() {
+	grep -q "proxyndp_conflict: dev=vlan2 .*mac=$1" "$TRACE_INSTANCE/trace"
+}
+
 # Another MAC claims the guest's address on the VLAN.
 test_conflict() {
 	on_n2
 	trace_start
 	ip netns exec "$rg" "$ARPQ" -i rg0 -s "$GUEST" -w 100 "$GUEST" >/dev/null
 	check_eq "$?" 0 "conflict: the second owner's gratuitous ARP is sent"
-	send_na "$rg" rg0 "$GUEST6" "$ROGUE_MAC"
-	busywait 5000 conflicts proxyndp 1
+	count_nas
+	# ndisc_rcv() drops an advertisement with a hop limit under 255: no
+	# claim.  Then a valid one, its link-layer option (the claim) after
+	# a nonce option, from another MAC; from one CPU, so n2 takes them
+	# in that order.
+	send_na "$rg" rg0 "$GUEST6" "$FORGED_MAC" 64
+	send_na "$rg" rg0 "$GUEST6" "$ROGUE_MAC" 255 1 "$FRAME_MAC"
+	busywait 5000 claimed6 "$ROGUE_MAC"
+	check_eq "$?/$(nas_seen)" 0/2 \
+		"conflict: n2's vlan2 got the advertisements (hop limit 64, then valid with a nonce option first) and traced the valid one's claim"
+	check_eq "$(sed -n 's/.*proxyndp_conflict: //p' "$TRACE_INSTANCE/trace" | grep -c "mac=$FORGED_MAC")" 0 \
+		"conflict: none for the advertisement with hop limit 64"
 	check_eq "$(COUNTERS=/proc/net/stat/proxyarp counter "$n2" vlan2 conflict)/$(COUNTERS=/proc/net/stat/proxyndp counter "$n2" vlan2 conflict)" \
 		1/1 "conflict: counted once a family on n2's vlan2"
 	check_match "$(sed -n 's/.*proxyarp_conflict: //p' "$TRACE_INSTANCE/trace")" \
@@ -464,6 +511,7 @@ module_load || exit "$ksft_fail"
 run test_ganeti_order
 ANNOUNCE=0 run test_control
 run test_routes_first
+NH=1 run test_routes_first
 run test_bounce
 run test_audit
 run test_conflict

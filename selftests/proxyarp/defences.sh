@@ -19,6 +19,11 @@
 # solicitation.  Once conntrack is in use in the namespace, nf_defrag_ipv6
 # reassembles fragments before the module's hook, which then sees a
 # whole solicitation, marked IP6SKB_FRAGMENTED.
+#
+# arp_accept: arp_process() creates an entry for the sender of a
+# gratuitous request it does not answer only as arp_accept says (2: a
+# sender in one of the device's subnets); the module, which refuses it,
+# learns the same.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -26,6 +31,7 @@ node="" lan="" bt_pid="" BT_OUT=""
 
 VICTIM=192.0.2.5
 GOOD_MAC=02:00:00:00:05:05
+STRANGER_MAC=02:00:00:00:07:07
 EVIL_MAC=02:66:66:66:66:66
 NODE6=2001:db8:1::1
 LAN6=2001:db8:1::2
@@ -104,6 +110,48 @@ test_drop_gratuitous_arp() {
 	garp_case "drop_gratuitous_arp, mode 2" 0 1 2 "$GOOD_MAC"
 	ipv4 "$node" all drop_gratuitous_arp 0
 	ipv4 "$node" vlan0 drop_gratuitous_arp 0
+	pa "$node" vlan0 mode 1
+}
+
+# learned MODE ACCEPT N: at arp mode MODE and vlan0's arp_accept ACCEPT,
+# a gratuitous request from a stranger in vlan0's subnet (192.0.2.N)
+# and one from outside it (198.51.100.N), then the probe; prints "IN
+# OUT" as "-" or the MAC the node learned for each, or arpq's summary
+# when the frames did not all go out and the probe was not answered.
+learned() {
+	local mode=$1 accept=$2 in=192.0.2.$3 out=198.51.100.$3 sent got a
+
+	ipv4 "$node" vlan0 arp_accept "$accept"
+	pa "$node" vlan0 mode "$mode"
+	sent=$(ip netns exec "$lan" taskset -c 0 "$ARPQ" -i vl0 -S "$STRANGER_MAC" -w 1500 \
+		-F <(printf '%s %s\n%s %s\n192.0.2.9 192.0.2.1\n' "$in" "$in" "$out" "$out"))
+	if [ "$(grep '^sent' <<<"$sent") $(grep -c '^reply 192.0.2.1 ' <<<"$sent")" != "sent 3 replies 1 1" ]; then
+		echo "not processed: $(tail -n 1 <<<"$sent")"
+		return
+	fi
+	for a in "$in" "$out"; do
+		got=$(ip -n "$node" neigh show "$a" dev vlan0 |
+			sed -n 's/.* lladdr \([0-9a-f:]*\).*/\1/p')
+		echo "${got:--}"
+	done | xargs
+}
+
+# arp_accept: arp_process() creates an entry for the sender of a
+# gratuitous request it does not answer only when arp_accept says so:
+# 1 always, 2 when the sender is in one of the device's subnets.  The
+# module refuses these requests and learns from them as the kernel does.
+test_arp_accept() {
+	local accept kernel n=20 s=$STRANGER_MAC
+
+	for accept in 0 1 2; do
+		kernel=$(learned 0 "$accept" "$n")
+		check_eq "$kernel" "$(case $accept in 0) echo "- -" ;; 1) echo "$s $s" ;; 2) echo "$s -" ;; esac)" \
+			"arp_accept $accept, mode 0: what the kernel learns from a stranger's gratuitous request (in the subnet, outside)"
+		check_eq "$(learned 1 "$accept" $((n + 1)))" "$kernel" \
+			"arp_accept $accept, mode 1: the module learns the same"
+		n=$((n + 2))
+	done
+	ipv4 "$node" vlan0 arp_accept 0
 	pa "$node" vlan0 mode 1
 }
 
@@ -568,6 +616,7 @@ module_load || exit "$ksft_fail"
 setup || exit "$ksft_fail"
 
 test_drop_gratuitous_arp
+test_arp_accept
 test_fragmented_ns
 test_ndp_forwarding
 test_guard_clock

@@ -243,6 +243,42 @@ test_fair6() {
 		"NDP: the gateway's 5 solicitations during the sweep ($ms ms): all answered, none rate_limited"
 }
 
+# flood6 N TARGET: N solicitations for TARGET at 500 a second from one
+# asker; prints "MS SENT REPLIES".
+flood6() {
+	ip netns exec "$lan" "$NDPFLOOD" -i vl0 -s 2001:db8:1::3 -r 500 -w 500 \
+		-f <(yes "$2" | head -n "$1") |
+		awk '$1 == "time" { ms = $2 } $1 == "sent" { print ms, $2, $4 }'
+}
+
+# An explicit entry with proxy_ndp on: ndisc_recv_ns() would answer it
+# too, so what the guard refuses the hook consumes, or the kernel would
+# answer every solicitation the guard refused.
+test_entry6() {
+	local entry=2001:db8:5::5 delay=/proc/sys/net/ipv6/neigh/vlan0/proxy_delay
+	local old sent replies ms limited0
+
+	ip -n "$node" -6 neigh add proxy "$entry" dev vlan0
+	ipv6 "$node" vlan0 proxy_ndp 1
+	old=$(ip netns exec "$node" cat "$delay")
+	ip netns exec "$node" sh -c "echo 0 >$delay"
+	pn "$node" vlan0 mode 0
+	read -r ms sent replies <<<"$(flood6 40 "$entry")"
+	check_eq "$sent $replies" "40 40" \
+		"NDP entry, the kernel alone (proxy_ndp, proxy_delay 0): 40 solicitations at once, all answered ($ms ms)"
+	pn "$node" vlan0 mode 1
+	limited0=$(COUNTERS=/proc/net/stat/proxyndp counter "$node" vlan0 rate_limited)
+	read -r ms sent replies <<<"$(flood6 40 "$entry")"
+	check_eq "$sent $((replies >= 1))" "40 1" "NDP entry, mode 1: answered ($replies of 40)"
+	check_eq "$(awk -v r="$replies" -v t="$ms" 'BEGIN { print (r <= 10 + 50 * t / 1000 + 1) }')" 1 \
+		"NDP entry, mode 1: $replies answers in $ms ms, no more than max_burst + max_rate: the kernel answered none of those refused"
+	check_eq "$(($(COUNTERS=/proc/net/stat/proxyndp counter "$node" vlan0 rate_limited) - limited0))" \
+		"$((sent - replies))" "NDP entry: every solicitation not answered is counted rate_limited"
+	ip netns exec "$node" sh -c "echo $old >$delay"
+	ipv6 "$node" vlan0 proxy_ndp 0
+	ip -n "$node" -6 neigh del proxy "$entry" dev vlan0
+}
+
 # Many askers, each within its share, still meet the device's cap: 20
 # senders at 12 a second each, 240 together, on a device of their own
 # (a fresh table, more senders than its 16 slots).
@@ -304,6 +340,7 @@ test_rate
 test_burst
 test_fair
 test_fair6
+test_entry6
 test_many
 test_per_device
 test_audit

@@ -303,26 +303,33 @@ ask6() {
 	asked "$rc" "$out" "ndpq -i $dev -s $src $* $target in $ns"
 }
 
-# send_na NS DEV TARGET MAC: an unsolicited Neighbor Advertisement for
-# TARGET from DEV in NS, as an owner announces itself: from TARGET to
-# all nodes, Override set, MAC in the target link-layer option and as
-# the frame's source; a raw frame, whatever DEV's addresses.
+# send_na NS DEV TARGET MAC [HLIM [NONCE [FROM]]]: an unsolicited
+# Neighbor Advertisement for TARGET from DEV in NS, as an owner announces
+# itself: from TARGET to all nodes, hop limit HLIM (255), Override set,
+# MAC in the target link-layer option and as the frame's source (FROM
+# when given); with NONCE 1, a nonce option (RFC 3971) before the
+# link-layer one.  A raw frame, whatever DEV's addresses, sent from CPU 0.
 send_na() {
-	ip netns exec "$1" python3 - "$2" "$3" "$4" <<-'EOF'
+	ip netns exec "$1" taskset -c 0 python3 - "$2" "$3" "$4" "${5:-255}" "${6:-0}" "${7:-$4}" <<-'EOF'
 	import socket, struct, sys, ipaddress
 	tgt = ipaddress.IPv6Address(sys.argv[2]).packed
 	mac = bytes.fromhex(sys.argv[3].replace(":", ""))
+	hlim, nonce = int(sys.argv[4]), sys.argv[5] == "1"
+	src = bytes.fromhex(sys.argv[6].replace(":", ""))
 	dst = ipaddress.IPv6Address("ff02::1").packed
-	icmp = struct.pack("!BBHI", 136, 0, 0, 0x20000000) + tgt + b"\x02\x01" + mac
+	icmp = struct.pack("!BBHI", 136, 0, 0, 0x20000000) + tgt
+	if nonce:
+	    icmp += b"\x0e\x01" + b"\x5a" * 6
+	icmp += b"\x02\x01" + mac
 	ph = tgt + dst + struct.pack("!I3xB", len(icmp), 58)
 	s = sum(struct.unpack("!%dH" % ((len(ph) + len(icmp)) // 2), ph + icmp))
 	while s >> 16:
 	    s = (s & 0xffff) + (s >> 16)
 	icmp = icmp[:2] + struct.pack("!H", ~s & 0xffff) + icmp[4:]
-	ip6 = struct.pack("!IHBB", 6 << 28, len(icmp), 58, 255) + tgt + dst
+	ip6 = struct.pack("!IHBB", 6 << 28, len(icmp), 58, hlim) + tgt + dst
 	sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 	sock.bind((sys.argv[1], 0))
-	sock.send(b"\x33\x33\x00\x00\x00\x01" + mac + b"\x86\xdd" + ip6 + icmp)
+	sock.send(b"\x33\x33\x00\x00\x00\x01" + src + b"\x86\xdd" + ip6 + icmp)
 	EOF
 }
 

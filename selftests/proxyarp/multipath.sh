@@ -11,6 +11,7 @@
 # +---------+        | d0, d1 (dummies)                         |
 #                    | 10.5.0.0/16 nexthop dev d0 nexthop dev d1    |
 #                    | 10.6.0.0/16 nexthop dev d0 nexthop dev vlan0 |
+#                    | 10.7-10.10: through nexthop objects        |
 #                    +------------------------------------------+
 
 source "$(dirname "$0")/lib.sh"
@@ -63,6 +64,35 @@ test_multipath() {
 	ipv4 "$node" vlan0 proxy_arp 0
 }
 
+# Routes through nexthop objects (ip nexthop, as FRR installs them):
+# decided as routes with nexthops of their own are.
+test_nexthop_objects() {
+	local mac
+
+	mac=$(mac_of "$node" vlan0)
+	ip -n "$node" -4 nexthop add id 1 dev d0
+	ip -n "$node" -4 nexthop add id 2 dev d1
+	ip -n "$node" -4 nexthop add id 3 dev vlan0
+	ip -n "$node" nexthop add id 10 group 1/2
+	ip -n "$node" nexthop add id 11 group 1/3
+	ip -n "$node" route add 10.7.0.0/16 nhid 1
+	ip -n "$node" route add 10.8.0.0/16 nhid 10
+	ip -n "$node" route add 10.9.0.0/16 nhid 11
+	ip -n "$node" route add 10.10.0.0/16 nhid 3
+	trace_start
+	check_eq "$(answer "$lan" vl0 192.0.2.1 10.7.1.1)" "$mac" \
+		"nexthop object through another device: answered"
+	check_eq "$(answer "$lan" vl0 192.0.2.1 10.8.1.1)" "$mac" \
+		"nexthop group, every nexthop through another device: answered"
+	check_eq "$(answer "$lan" vl0 192.0.2.1 10.9.1.1)" "" \
+		"nexthop group, a nexthop through the receiving device: not answered"
+	check_eq "$(answer "$lan" vl0 192.0.2.1 10.10.1.1)" "" \
+		"nexthop object through the receiving device: not answered"
+	check_match "$(trace_lines | grep 'tip=10.9.1.1 ')" \
+		"verdict=ignore reason=same_device table=254 route=10.9.0.0/16" \
+		"nexthop group: trace says why"
+}
+
 require_root
 require_cmd ip
 TMPDIR=$(mktemp -d)
@@ -71,4 +101,5 @@ module_load || exit "$ksft_fail"
 setup || exit "$ksft_fail"
 
 test_multipath
+test_nexthop_objects
 finish

@@ -111,6 +111,13 @@ test_no_lladdr() {
 	out=$(ask6 "$lan" vl0 2001:db8:1::99 "$GUEST" --no-sllao)
 	check_eq "$out" "" "a multicast solicitation without link-layer option, unknown sender: no answer"
 	check_eq "$(reason6_of "$GUEST")" no_lladdr "traced no_lladdr"
+	# ndisc_recv_ns() answers one whose sender it has an entry for.
+	ip -n "$node" -6 neigh replace 2001:db8:1::99 lladdr "$(mac_of "$lan" vl0)" \
+		dev vlan0 nud stale
+	out=$(ask6 "$lan" vl0 2001:db8:1::99 "$GUEST" --no-sllao)
+	check_match "$out" "^reply $GUEST .* tllao=$(node_mac) " \
+		"the same from a sender the node has an entry for: answered"
+	ip -n "$node" -6 neigh del 2001:db8:1::99 dev vlan0
 }
 
 test_refusals() {

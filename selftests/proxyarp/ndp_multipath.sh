@@ -14,7 +14,8 @@
 # +---------+        |                 nexthop via 2001:db8:1::2 dev vlan0 |
 #                    | d0 (dummy) 2001:db8:d::1/64                     |
 #                    +-------------------------------------------------+
-# (IPv6 multipath routes need gateways.)
+# (IPv6 multipath routes need gateways.)  Then the same route through a
+# group of nexthop objects.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -57,13 +58,18 @@ outcome() {
 
 test_paths() {
 	local i src first uni replies=0 refused=0 bad=0 line
+	local same=", the same way multicast and unicast"
 
+	[ -z "${WHAT:-}" ] || same=""
 	trace_start
 	for ((i = 1; i <= ASKERS; i++)); do
 		src=2001:db8:1::$(printf '%x' $((0x100 + i)))
 		first=$(outcome "$src")
 		line=$(trace6_of "$TARGET")
-		uni=$(outcome "$src" -d "$TARGET" -D "$(mac_of "$node" vlan0)")
+		# Unicast once: the path is the lookup's either way.
+		uni=$first
+		[ -n "${WHAT:-}" ] ||
+			uni=$(outcome "$src" -d "$TARGET" -D "$(mac_of "$node" vlan0)")
 		case $first in
 		reply)
 			replies=$((replies + 1))
@@ -80,9 +86,22 @@ test_paths() {
 			bad=1
 		fi
 	done
-	check_eq "$bad" 0 "$ASKERS askers: each answered through d0 or refused through vlan0, the same way multicast and unicast"
+	check_eq "$bad" 0 "${WHAT:-}$ASKERS askers: each answered through d0 or refused through vlan0$same"
 	check_eq "$((replies > 0 && refused > 0))" 1 \
-		"both paths are taken: $replies answered, $refused refused"
+		"${WHAT:-}both paths are taken: $replies answered, $refused refused"
+}
+
+# The same route through a group of nexthop objects (ip nexthop, as FRR
+# installs routes): the kernel's lookup picks the path as before.  A
+# group hashes over the nexthops whose gateway has a valid neighbour
+# entry (nexthop_is_good_nh()), else takes its first: both have one.
+nexthop_objects() {
+	ip -n "$node" -6 neigh replace 2001:db8:d::2 lladdr 02:00:00:00:0d:02 dev d0 nud permanent
+	ip -n "$node" -6 neigh replace 2001:db8:1::2 lladdr 02:00:00:00:01:02 dev vlan0 nud permanent
+	ip -n "$node" -6 nexthop add id 1 via 2001:db8:d::2 dev d0
+	ip -n "$node" -6 nexthop add id 2 via 2001:db8:1::2 dev vlan0
+	ip -n "$node" nexthop add id 10 group 1/2
+	ip -n "$node" -6 route replace 2001:db8:7::/64 nhid 10
 }
 
 require_root
@@ -92,4 +111,8 @@ module_load || exit "$ksft_fail"
 setup || exit "$ksft_fail"
 
 test_paths
+nexthop_objects
+check_match "$(ip -n "$node" -6 route show 2001:db8:7::/64)" "nhid 10" \
+	"the route now through a group of nexthop objects"
+WHAT="nexthop objects, multicast: " test_paths
 finish
