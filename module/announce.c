@@ -52,7 +52,7 @@
 #define PROXYARP_ANN_RESCAN	(10 * HZ)	/* a guest heard again: no scan */
 #define PROXYARP_PROBE_INTERVAL	HZ
 #define PROXYARP_PROBES		3
-#define PROXYARP_ANN_RETRIES	5	/* an NA with no source address yet */
+#define PROXYARP_ANN_RETRIES	5	/* an NA or probe with no source yet */
 #define PROXYARP_ANN_QLEN	16384	/* waiting on one device */
 #define PROXYARP_ANN_NET_QLEN	65536	/* ... in one namespace */
 #define PROXYARP_ANN_BATCH	64	/* sent by one timer run */
@@ -386,8 +386,9 @@ static int proxyarp_ann_send(struct proxyarp_dev *pdev,
 	if (a->kind == PROXYARP_ANN_PROBE) {
 		if (!proxyarp_ann_can_send(dev))
 			return PROXYARP_ANN_DONE;
+		/* A tap's link-local may still be in DAD: no source yet. */
 		return f->probe(dev, &a->addr) ? PROXYARP_ANN_AGAIN :
-						 PROXYARP_ANN_DONE;
+						 PROXYARP_ANN_RETRY;
 	}
 	if (!proxyarp_ann_count(pdev, a->family) ||
 	    !f->answers(dev, &a->addr, &router))

@@ -162,7 +162,8 @@ bool proxyarp_ndp_announce(struct net_device *dev,
  * it, and announce.c hears it.  Never from :: (a duplicate address
  * probe would make a guest whose address is still tentative give it
  * up), nor from an optimistic address (RFC 4429 3.2): a device without
- * such an address of its own does not probe.
+ * such an address of its own (a tap's link-local still in DAD) does not
+ * probe yet, and announce.c tries again.
  *
  * Return: false when nothing was sent.
  */

@@ -356,6 +356,24 @@ test_routes_first() {
 	log_test $? "$what: the router reaches the guest on n2"
 }
 
+# A tap routed as soon as it is up, its link-local address still in
+# duplicate address detection (on by default; 2 transmits here): the
+# IPv6 probe has no source address yet, and is sent once DAD is done.
+test_probe_dad() {
+	local tentative
+
+	ip netns exec "$n2" sysctl -qw net.ipv6.conf.default.accept_dad=1 \
+		net.ipv6.conf.default.dad_transmits=2
+	guest "$n2" 2 "$g2"
+	count_probes
+	route_guest "$n2" 2
+	tentative=$(ip -n "$n2" -6 addr show dev tap2 scope link tentative)
+	check_match "$tentative" "fe80::" "DAD: tap2's link-local was still tentative when the routes were added"
+	busywait 10000 probed "3 3"
+	check_eq "$(probes_sent)" "3 3" \
+		"DAD: n2 probes tap2 for the guest 3 times a family, IPv6 once DAD is done"
+}
+
 # The guest on n2 since before; n2's VLAN link bounces, and its
 # routes through the VLAN device come back with it (ifup's).
 bounce() {
@@ -414,7 +432,8 @@ test_audit() {
 }
 
 # count_nas: an nft counter of the advertisements from the guest's
-# address that n2's vlan2 receives.
+# address that n2's vlan2 receives (n2's own, looped back, come from
+# its link-local address: na_source 0).
 count_nas() {
 	ip netns exec "$n2" nft -f - <<-EOF
 	table inet nas {
@@ -512,6 +531,7 @@ run test_ganeti_order
 ANNOUNCE=0 run test_control
 run test_routes_first
 NH=1 run test_routes_first
+run test_probe_dad
 run test_bounce
 run test_audit
 run test_conflict
