@@ -23,7 +23,8 @@
 # arp_accept: arp_process() creates an entry for the sender of a
 # gratuitous request it does not answer only as arp_accept says (2: a
 # sender in one of the device's subnets); the module, which refuses it,
-# learns the same.
+# learns the same.  route_localnet: a request for a 127/8 target is
+# dropped without it, answered (lo's local route) with it.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -153,6 +154,26 @@ test_arp_accept() {
 	done
 	ipv4 "$node" vlan0 arp_accept 0
 	pa "$node" vlan0 mode 1
+}
+
+# route_localnet: arp_process() drops a request for a 127/8 target
+# unless route_localnet is on, when lo's local route answers it (what
+# kube-proxy turns on, in "all").  The module at mode 1 as the kernel.
+test_route_localnet() {
+	local on kernel mac
+
+	mac=$(mac_of "$node" vlan0)
+	for on in 0 1; do
+		ipv4 "$node" all route_localnet "$on"
+		pa "$node" vlan0 mode 0
+		kernel=$(answer "$lan" vl0 192.0.2.2 127.0.0.1)
+		check_eq "$kernel" "$([ "$on" = 0 ] || echo "$mac")" \
+			"route_localnet $on, mode 0: the kernel's answer to a request for 127.0.0.1: $([ "$on" = 0 ] && echo none || echo "vlan0's MAC")"
+		pa "$node" vlan0 mode 1
+		check_eq "$(answer "$lan" vl0 192.0.2.2 127.0.0.1)" "$kernel" \
+			"route_localnet $on, mode 1: the module's answer is the kernel's"
+	done
+	ipv4 "$node" all route_localnet 0
 }
 
 # macs6 NS DEV SOURCE TARGET [NDPQ OPTIONS]: the target link-layer
@@ -617,6 +638,7 @@ setup || exit "$ksft_fail"
 
 test_drop_gratuitous_arp
 test_arp_accept
+test_route_localnet
 test_fragmented_ns
 test_ndp_forwarding
 test_guard_clock

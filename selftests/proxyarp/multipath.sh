@@ -67,7 +67,7 @@ test_multipath() {
 # Routes through nexthop objects (ip nexthop, as FRR installs them):
 # decided as routes with nexthops of their own are.
 test_nexthop_objects() {
-	local mac
+	local mac sent replies
 
 	mac=$(mac_of "$node" vlan0)
 	ip -n "$node" -4 nexthop add id 1 dev d0
@@ -79,6 +79,8 @@ test_nexthop_objects() {
 	ip -n "$node" route add 10.8.0.0/16 nhid 10
 	ip -n "$node" route add 10.9.0.0/16 nhid 11
 	ip -n "$node" route add 10.10.0.0/16 nhid 3
+	check_eq "$(ip -n "$node" route show | grep -c ' nhid ')" 4 \
+		"four routes through nexthop objects"
 	trace_start
 	check_eq "$(answer "$lan" vl0 192.0.2.1 10.7.1.1)" "$mac" \
 		"nexthop object through another device: answered"
@@ -91,6 +93,24 @@ test_nexthop_objects() {
 	check_match "$(trace_lines | grep 'tip=10.9.1.1 ')" \
 		"verdict=ignore reason=same_device table=254 route=10.9.0.0/16" \
 		"nexthop group: trace says why"
+	check_match "$(trace_lines | grep 'tip=10.10.1.1 ')" \
+		"verdict=ignore reason=same_device table=254 route=10.10.0.0/16" \
+		"nexthop object through the receiving device: trace says why"
+
+	# The control: the kernel alone answers the askers its hash sends
+	# through d0 of group 11; the module, none.
+	ipv4 "$node" vlan0 proxy_arp 1
+	seq -f '192.0.2.%g 10.9.2.1' 10 49 >"$TMPDIR/askers11"
+	pa "$node" vlan0 mode 0
+	read -r _ sent _ replies <<<"$(ip netns exec "$lan" "$ARPQ" -i vl0 -F "$TMPDIR/askers11" |
+		tail -n 1)"
+	check_eq "$sent $((replies > 0 && replies < 40))" "40 1" \
+		"nexthop group, control, the kernel alone: $replies of 40 askers hashed to d0, the others to vlan0"
+	pa "$node" vlan0 mode 1
+	check_eq "$(ip netns exec "$lan" "$ARPQ" -i vl0 -F "$TMPDIR/askers11" | tail -n 1)" \
+		"sent 40 replies 0" \
+		"nexthop group, kernel proxy_arp beside mode 1: none of 40 askers answered"
+	ipv4 "$node" vlan0 proxy_arp 0
 }
 
 require_root

@@ -93,8 +93,9 @@ test_paths() {
 
 # The same route through a group of nexthop objects (ip nexthop, as FRR
 # installs routes): the kernel's lookup picks the path as before.  A
-# group hashes over the nexthops whose gateway has a valid neighbour
-# entry (nexthop_is_good_nh()), else takes its first: both have one.
+# group leaves out a nexthop whose gateway has a neighbour entry that
+# is not valid (nexthop_is_good_nh()), and neither gateway answers: both
+# get permanent entries.
 nexthop_objects() {
 	ip -n "$node" -6 neigh replace 2001:db8:d::2 lladdr 02:00:00:00:0d:02 dev d0 nud permanent
 	ip -n "$node" -6 neigh replace 2001:db8:1::2 lladdr 02:00:00:00:01:02 dev vlan0 nud permanent
