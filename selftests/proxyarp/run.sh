@@ -96,7 +96,7 @@ if [ -e /sys/kernel/debug/kcsan ]; then
 	# to its console stopped there, once).
 	[ -z "$queue" ] || ../../scripts/kcsan-split --mine <<<"$kmsg" >"$queue/kcsan-$guest"
 fi
-splat=$(../../scripts/splats <<<"$kmsg")
+splat=$(../../scripts/splats <<<"$kmsg") || splat="BUG: scripts/splats failed"
 if [ -z "$splat" ]; then
 	pass=$((pass + 1))
 	echo "ok $n kernel log: no warning, oops, BUG, refcount or RCU splat"
