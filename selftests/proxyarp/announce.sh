@@ -451,6 +451,32 @@ claimed6() {
 	grep -q "proxyndp_conflict: dev=vlan2 .*mac=$1" "$TRACE_INSTANCE/trace"
 }
 
+# up_count ADDR: the last round traced of ADDR's announcements, trigger up.
+up_count() {
+	announce_lines2 | sed -n "s/.* addr=$1 trigger=up count=\([0-9]*\) .*/\1/p" | tail -n 1
+}
+
+# up_counts A/B: the guest's IPv4 and IPv6 announcements are at rounds A and B.
+up_counts() {
+	[ "$(up_count "$GUEST")/$(up_count "$GUEST6")" = "$1" ]
+}
+
+# announce 0 stops what is queued: after a bounce's first round, IPv4's
+# announce goes to 0.  By IPv6's third round, due 2 s after IPv4's
+# second would have been, no second IPv4 one has gone.
+test_announce_off() {
+	on_n2
+	trace_start
+	bounce
+	busywait 10000 up_counts 1/1
+	check_eq "$?" 0 "announce 0: the bounce's first round sent, one a family"
+	pa "$n2" vlan2 announce 0
+	check_eq "$(up_count "$GUEST")" 1 "announce 0: written before IPv4's second round"
+	busywait 15000 up_counts 1/3
+	check_eq "$(up_count "$GUEST")/$(up_count "$GUEST6")" 1/3 \
+		"announce 0 for IPv4 after the first round: no more IPv4 announcements, IPv6's go on to 3"
+}
+
 # Another MAC claims the guest's address on the VLAN.
 test_conflict() {
 	on_n2
@@ -533,6 +559,7 @@ run test_routes_first
 NH=1 run test_routes_first
 run test_probe_dad
 run test_bounce
+run test_announce_off
 run test_audit
 run test_conflict
 run test_scale
