@@ -357,19 +357,20 @@ test_routes_first() {
 }
 
 # A tap routed as soon as it is up, its link-local address still in
-# duplicate address detection (on by default; 2 transmits here): the
-# IPv6 probe has no source address yet, and is sent once DAD is done.
+# duplicate address detection (on by default; 3 transmits here, 3 s at
+# least, so that a slow guest still routes it within): the IPv6 probe
+# has no source address yet, and is sent once DAD is done.
 test_probe_dad() {
 	local tentative
 
 	ip netns exec "$n2" sysctl -qw net.ipv6.conf.default.accept_dad=1 \
-		net.ipv6.conf.default.dad_transmits=2
+		net.ipv6.conf.default.dad_transmits=3
 	guest "$n2" 2 "$g2"
 	count_probes
 	route_guest "$n2" 2
 	tentative=$(ip -n "$n2" -6 addr show dev tap2 scope link tentative)
 	check_match "$tentative" "fe80::" "DAD: tap2's link-local was still tentative when the routes were added"
-	busywait 10000 probed "3 3"
+	busywait 15000 probed "3 3"
 	check_eq "$(probes_sent)" "3 3" \
 		"DAD: n2 probes tap2 for the guest 3 times a family, IPv6 once DAD is done"
 }
