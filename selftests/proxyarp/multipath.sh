@@ -29,8 +29,30 @@ setup() {
 	pa "$node" vlan0 mode 1
 }
 
+# hash_control TARGET WHAT: whatever nexthop the kernel's hash picks for
+# TARGET, it cannot answer what the module refused.  Forty askers, so
+# that the hash varies: the control, the kernel alone (proxy_arp, mode
+# 0), answers those hashed to d0; beside mode 1, none is answered.
+# WHAT prefixes the checks' names.
+hash_control() {
+	local sent replies
+
+	ipv4 "$node" vlan0 proxy_arp 1
+	seq -f "192.0.2.%g $1" 10 49 >"$TMPDIR/askers"
+	pa "$node" vlan0 mode 0
+	read -r _ sent _ replies <<<"$(ip netns exec "$lan" "$ARPQ" -i vl0 -F "$TMPDIR/askers" |
+		tail -n 1)"
+	check_eq "$sent $((replies > 0 && replies < 40))" "40 1" \
+		"${2}control, the kernel alone: $replies of 40 askers hashed to d0, the others to vlan0"
+	pa "$node" vlan0 mode 1
+	check_eq "$(ip netns exec "$lan" "$ARPQ" -i vl0 -F "$TMPDIR/askers" | tail -n 1)" \
+		"sent 40 replies 0" \
+		"${2}kernel proxy_arp beside mode 1: none of 40 askers answered"
+	ipv4 "$node" vlan0 proxy_arp 0
+}
+
 test_multipath() {
-	local mac sent replies
+	local mac
 
 	mac=$(mac_of "$node" vlan0)
 	trace_start
@@ -46,28 +68,13 @@ test_multipath() {
 		"a dead nexthop does not count"
 	ip -n "$node" link set d1 up
 
-	# Whatever nexthop the kernel's hash picks, it cannot answer what
-	# the module refused.
-	# Forty askers, so that the hash varies.
-	ipv4 "$node" vlan0 proxy_arp 1
-	seq -f '192.0.2.%g 10.6.2.1' 10 49 >"$TMPDIR/askers"
-	# The control: the kernel alone answers the askers hashed to d0.
-	pa "$node" vlan0 mode 0
-	read -r _ sent _ replies <<<"$(ip netns exec "$lan" "$ARPQ" -i vl0 -F "$TMPDIR/askers" |
-		tail -n 1)"
-	check_eq "$sent $((replies > 0 && replies < 40))" "40 1" \
-		"control, the kernel alone: $replies of 40 askers hashed to d0, the others to vlan0"
-	pa "$node" vlan0 mode 1
-	check_eq "$(ip netns exec "$lan" "$ARPQ" -i vl0 -F "$TMPDIR/askers" | tail -n 1)" \
-		"sent 40 replies 0" \
-		"kernel proxy_arp beside mode 1: none of 40 askers answered"
-	ipv4 "$node" vlan0 proxy_arp 0
+	hash_control 10.6.2.1 ""
 }
 
 # Routes through nexthop objects (ip nexthop, as FRR installs them):
 # decided as routes with nexthops of their own are.
 test_nexthop_objects() {
-	local mac sent replies
+	local mac
 
 	mac=$(mac_of "$node" vlan0)
 	ip -n "$node" -4 nexthop add id 1 dev d0
@@ -97,20 +104,7 @@ test_nexthop_objects() {
 		"verdict=ignore reason=same_device table=254 route=10.10.0.0/16" \
 		"nexthop object through the receiving device: trace says why"
 
-	# The control: the kernel alone answers the askers its hash sends
-	# through d0 of group 11; the module, none.
-	ipv4 "$node" vlan0 proxy_arp 1
-	seq -f '192.0.2.%g 10.9.2.1' 10 49 >"$TMPDIR/askers11"
-	pa "$node" vlan0 mode 0
-	read -r _ sent _ replies <<<"$(ip netns exec "$lan" "$ARPQ" -i vl0 -F "$TMPDIR/askers11" |
-		tail -n 1)"
-	check_eq "$sent $((replies > 0 && replies < 40))" "40 1" \
-		"nexthop group, control, the kernel alone: $replies of 40 askers hashed to d0, the others to vlan0"
-	pa "$node" vlan0 mode 1
-	check_eq "$(ip netns exec "$lan" "$ARPQ" -i vl0 -F "$TMPDIR/askers11" | tail -n 1)" \
-		"sent 40 replies 0" \
-		"nexthop group, kernel proxy_arp beside mode 1: none of 40 askers answered"
-	ipv4 "$node" vlan0 proxy_arp 0
+	hash_control 10.9.2.1 "nexthop group, "
 }
 
 require_root
