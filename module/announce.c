@@ -19,9 +19,10 @@
  *    or is asked to notify its peers: every address it answers for.
  *
  * A route that appears with no guest heard makes T probe for A (ARP: a
- * request from T's address, or 0.0.0.0; NDP: a solicitation from T's
- * link-local address, or ::), 3 times 1 s apart: a guest that answers
- * has been heard.  A tap that was down when its guest resumed (Ganeti
+ * request from an address of the node's; NDP: a solicitation from T's
+ * link-local address once past DAD; never from 0.0.0.0 or ::), 3 times
+ * 1 s apart, a probe not sent tried again each second up to 5 times: a
+ * guest that answers has been heard.  A tap that was down when its guest resumed (Ganeti
  * keeps it down until kvm-ifup) lost the guest's own announcements.
  *
  * Each device sends from a queue of its own, paced by a second storm
@@ -386,7 +387,7 @@ static int proxyarp_ann_send(struct proxyarp_dev *pdev,
 	if (a->kind == PROXYARP_ANN_PROBE) {
 		if (!proxyarp_ann_can_send(dev))
 			return PROXYARP_ANN_DONE;
-		/* A tap's link-local may still be in DAD: no source yet. */
+		/* No source yet (IPv6 DAD), or no memory: again soon. */
 		return f->probe(dev, &a->addr) ? PROXYARP_ANN_AGAIN :
 						 PROXYARP_ANN_RETRY;
 	}
