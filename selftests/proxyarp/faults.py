@@ -939,6 +939,8 @@ TUN_NODE4, TUN_LAN4 = "10.20.0.254", "10.20.0.1"
 # kmalloc's (a tunnel reply's metadata; the reply's own buffers come
 # from skbuff_head_cache and skbuff_small_head, which stay unmarked).
 ROUTE_CACHES = re.compile(r"ip6_dst_cache$")
+# An skb's head: its first allocation (the advertisement's own, alone).
+SKB_CACHES = re.compile(r"skbuff_head_cache$")
 KMALLOC_CACHES = re.compile(r"kmalloc-\d+k?$")
 SLAB = "/sys/kernel/slab"
 
@@ -1213,10 +1215,25 @@ def softirq_arp():
 
 
 def softirq_ndp():
+    # An advertisement the node receives runs the module's decision for
+    # its target (a conflict?), whose route lookup may then take the
+    # failure meant for the solicitation's.  The node's NUD probe of
+    # the asker, 5 s after an answer, brings one: none while this runs.
+    probe_delay = "/proc/sys/net/ipv6/neigh/%s/delay_first_probe_time" % VN
+    write_sh(probe_delay, 3600, NODE)
+    ip("-n", NODE, "neigh", "del", LAN6, "dev", VN, check=False)
+    try:
+        softirq_ndp_sites()
+    finally:
+        write_sh(probe_delay, 5, NODE)
+
+
+def softirq_ndp_sites():
     # Each solicitation from CPU 0, and one answered first, so that the
     # asker is known and the route has its per-CPU copy there.
     tap.result(len(ask6(cpu=0)) == 1, "NDP: answered from CPU 0 before")
-    softirq("NDP: the advertisement", lambda: len(ask6(cpu=0)), "advertisement")
+    softirq("NDP: the advertisement", lambda: len(ask6(cpu=0)), "advertisement",
+            caches=SKB_CACHES)
     softirq("NDP: the advertisement's route", lambda: len(ask6(cpu=0)), "advertisement route",
             caches=ROUTE_CACHES)
     softirq("NDP: a new asker's neighbour entry", ndp_from_stranger, "ndp asker")
