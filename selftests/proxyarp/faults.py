@@ -935,9 +935,10 @@ GARP4 = "192.0.2.77"
 # asked through a vxlan with a fixed remote in LAN, over vn0 and vl0.
 VX, VXL = "vx0", "vxl"
 TUN_NODE4, TUN_LAN4 = "10.20.0.254", "10.20.0.1"
-# failslab's cache-filter: the caches of a route (ip6_dst_cache), and
-# kmalloc's (a tunnel reply's metadata; the reply's own buffers come
-# from skbuff_head_cache and skbuff_small_head, which stay unmarked).
+# failslab's cache-filter: the caches of a route (ip6_dst_cache), of an
+# skb's head, and kmalloc's (a tunnel reply's metadata; that reply's own
+# buffers come from skbuff_head_cache and skbuff_small_head, unmarked
+# then).
 ROUTE_CACHES = re.compile(r"ip6_dst_cache$")
 # An skb's head: its first allocation (the advertisement's own, alone).
 SKB_CACHES = re.compile(r"skbuff_head_cache$")
@@ -1218,20 +1219,34 @@ def softirq_ndp():
     # An advertisement the node receives runs the module's decision for
     # its target (a conflict?), whose route lookup may then take the
     # failure meant for the solicitation's.  The node's NUD probe of
-    # the asker, 5 s after an answer, brings one: none while this runs.
+    # the asker, 5 s after an answer, brings one: none while this runs
+    # (an entry takes the delay when it goes to DELAY: none is left
+    # there, before or after).
     probe_delay = "/proc/sys/net/ipv6/neigh/%s/delay_first_probe_time" % VN
-    write_sh(probe_delay, 3600, NODE)
-    ip("-n", NODE, "neigh", "del", LAN6, "dev", VN, check=False)
+    with Ns(NODE):
+        with open(probe_delay) as f:
+            was = f.read().strip()
+    set_sh(probe_delay, 3600)
+    ip("-n", NODE, "-6", "neigh", "flush", "dev", VN)
     try:
         softirq_ndp_sites()
     finally:
-        write_sh(probe_delay, 5, NODE)
+        set_sh(probe_delay, was)
+        ip("-n", NODE, "-6", "neigh", "flush", "dev", VN)
+
+
+def set_sh(path, value):
+    """write_sh() in the node, which must succeed."""
+    rc, out = write_sh(path, value, NODE)
+    if rc:
+        raise RuntimeError("%s: %s" % (path, out))
 
 
 def softirq_ndp_sites():
     # Each solicitation from CPU 0, and one answered first, so that the
     # asker is known and the route has its per-CPU copy there.
-    tap.result(len(ask6(cpu=0)) == 1, "NDP: answered from CPU 0 before")
+    tap.result(len(ask6(cpu=0)) == 1 and neigh_known(NODE, LAN6, VN),
+               "NDP: answered from CPU 0 before, the asker known")
     softirq("NDP: the advertisement", lambda: len(ask6(cpu=0)), "advertisement",
             caches=SKB_CACHES)
     softirq("NDP: the advertisement's route", lambda: len(ask6(cpu=0)), "advertisement route",
