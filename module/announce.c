@@ -21,14 +21,16 @@
  * A route that appears with no guest heard makes T probe for A (ARP: a
  * request from an address of the node's; NDP: a solicitation from T's
  * link-local address once past DAD; never from 0.0.0.0 or ::), 3 times
- * 1 s apart, a probe not sent tried again each second up to 5 times: a
- * guest that answers has been heard.  A tap that was down when its guest resumed (Ganeti
- * keeps it down until kvm-ifup) lost the guest's own announcements.
+ * 1 s apart: a guest that answers has been heard.  A tap that was down
+ * when its guest resumed (Ganeti keeps it down until kvm-ifup) lost the
+ * guest's own announcements.
  *
  * Each device sends from a queue of its own, paced by a second storm
  * guard bucket per family (max_rate and max_burst; 64 a tick without
- * max_rate), at most 16384 waiting, the rest dropped and counted.  At
- * mode 2 an announcement is traced once, not sent.
+ * max_rate), at most 16384 waiting, the rest dropped and counted.  A
+ * probe or an advertisement with no source address yet is tried again
+ * each second, 5 times at most, then dropped and counted.  At mode 2
+ * an announcement is traced once, not sent.
  *
  * Conflicts: on a device at mode 1 or 2, an ARP reply, a gratuitous ARP
  * or a neighbour advertisement from another MAC for an address the
@@ -460,6 +462,10 @@ static void proxyarp_ann_sent(struct proxyarp_net *pn,
 		proxyarp_ann_later(pdev, a, PROXYARP_PROBE_INTERVAL);
 		return;
 	}
+	/* Not sent after all (no source address, no memory): counted. */
+	if (how == PROXYARP_ANN_RETRY)
+		proxyarp_stats_event(pdev, a->family,
+				     PROXYARP_EVENT_ANNOUNCE_DROP);
 	if (how != PROXYARP_ANN_AGAIN || a->sent >= a->total) {
 		proxyarp_ann_free(pn, pdev, a);
 		return;

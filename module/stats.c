@@ -7,10 +7,11 @@
  * something.  Columns: device, mode, the decisions by verdict (reply,
  * ignore), then by reason in the order of enum proxyarp_reason, the reasons
  * the family has (family.c), then announcements sent, announcements
- * dropped (a full queue) and conflicts (announce.c).  Values are decimal
- * and only ever grow; they start at zero when the module loads, or when
- * a device appears in the namespace.  A device's counters are allocated with its first mode other
- * than 0 (device.c): one that never had one reads as zero.
+ * dropped (a full queue, no source address) and conflicts (announce.c).
+ * Values are decimal and only ever grow; they start at zero when the
+ * module loads, or when a device appears in the namespace.  A device's
+ * counters are allocated with its first mode other than 0 (device.c):
+ * one that never had one reads as zero.
  *
  * The hook counts on the local CPU (this_cpu_inc() on per-CPU unsigned
  * longs, so no lock and no shared cache line); a read sums the CPUs.

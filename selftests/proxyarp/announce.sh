@@ -549,6 +549,31 @@ test_announce_off() {
 		"announce 0 for IPv4: none of the queued IPv4 announcements sent after the write"
 }
 
+announce_drop6() {
+	[ "$(COUNTERS=/proc/net/stat/proxyndp counter "$n2" vlan2 announce_drop)" = "$1" ]
+}
+
+# vlan2's link-local in DAD for 12 s after a bounce: no source for the
+# advertisement.  IPv4's goes; IPv6's is tried 5 times, 1 s apart, then
+# dropped and counted.
+test_no_source() {
+	local tentative
+
+	gd_routes 1
+	ipv6 "$n2" vlan2 accept_dad 1
+	ipv6 "$n2" vlan2 dad_transmits 12
+	trace_start
+	bounce_marked
+	busywait 10000 arp_after "$BOUNCED"
+	check_eq "$?" 0 "no source: the bounce's IPv4 announcement sent"
+	busywait 15000 announce_drop6 1
+	check_eq "$?" 0 "no source: IPv6's dropped and counted after 5 tries"
+	tentative=$(ip -n "$n2" -6 addr show dev vlan2 scope link tentative)
+	check_match "$tentative" "fe80::" "no source: vlan2's link-local still tentative then"
+	check_eq "$(ann_since ndp "$BOUNCED")/$(COUNTERS=/proc/net/stat/proxyarp counter "$n2" vlan2 announce_drop)" \
+		0/0 "no source: no advertisement since the bounce, no IPv4 announcement dropped"
+}
+
 # Another MAC claims the guest's address on the VLAN.
 test_conflict() {
 	on_n2
@@ -633,6 +658,7 @@ NH=1 run test_routes_first
 run test_probe_dad
 run test_bounce
 run test_announce_off
+run test_no_source
 run test_audit
 run test_conflict
 run test_scale
