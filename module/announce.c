@@ -28,9 +28,9 @@
  * Each device sends from a queue of its own, paced by a second storm
  * guard bucket per family (max_rate and max_burst; 64 a tick without
  * max_rate), at most 16384 waiting, the rest dropped and counted.  A
- * probe or an advertisement with no source address yet is tried again
- * each second, 5 times at most, then dropped and counted.  At mode 2
- * an announcement is traced once, not sent.
+ * probe or announcement not sent (no source address yet, no memory) is
+ * tried again each second, 5 times at most, then dropped and counted.
+ * At mode 2 an announcement is traced once, not sent.
  *
  * Conflicts: on a device at mode 1 or 2, an ARP reply, a gratuitous ARP
  * or a neighbour advertisement from another MAC for an address the

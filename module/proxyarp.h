@@ -84,7 +84,7 @@ struct proxyarp_conf {
 /* What is counted beside the decisions (stats.c's last columns) */
 enum proxyarp_event {
 	PROXYARP_EVENT_ANNOUNCE,	/* announcements sent */
-	PROXYARP_EVENT_ANNOUNCE_DROP,	/* ... not sent: a full queue, no source */
+	PROXYARP_EVENT_ANNOUNCE_DROP,	/* ... not sent: full queue, no source */
 	PROXYARP_EVENT_CONFLICT,	/* another MAC claims what we answer */
 	__PROXYARP_EVENT_MAX,
 };

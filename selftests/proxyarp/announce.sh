@@ -391,6 +391,8 @@ test_probe_dad() {
 	busywait 15000 probed "3 3"
 	check_eq "$(probes_sent)" "3 3" \
 		"DAD: n2 probes tap2 for the guest 3 times a family, IPv6 once DAD is done"
+	check_eq "$(COUNTERS=/proc/net/stat/proxyndp counter "$n2" tap2 announce_drop)" 0 \
+		"DAD: the probe retried, then sent, is not counted dropped"
 }
 
 # The guest on n2 since before; n2's VLAN link bounces, and its
@@ -565,10 +567,10 @@ announce_drop6() {
 }
 
 # vlan2's link-local in DAD for 12 s after a bounce: no source for the
-# advertisement.  IPv4's goes; IPv6's is tried 5 times, 1 s apart, then
-# dropped and counted.
+# advertisement.  IPv4's goes; IPv6's is tried again 5 times, 1 s
+# apart, then dropped and counted, once.
 test_no_source() {
-	local tentative
+	local tentative ms
 
 	gd_routes 1
 	ipv6 "$n2" vlan2 accept_dad 1
@@ -578,7 +580,11 @@ test_no_source() {
 	busywait 10000 arp_after "$BOUNCED"
 	check_eq "$?" 0 "no source: the bounce's IPv4 announcement sent"
 	busywait 15000 announce_drop6 1
-	check_eq "$?" 0 "no source: IPv6's dropped and counted after 5 tries"
+	check_eq "$?" 0 "no source: IPv6's dropped and counted"
+	mark dropped
+	ms=$(ms_between "$BOUNCED" "$(stamp "tracing_mark_write: mark dropped\$")")
+	[ -n "$ms" ] && [ "$ms" -ge 4500 ]
+	log_test $? "no source: counted ${ms:-?} ms after the bounce, after 5 retries (4,500 at least)"
 	tentative=$(ip -n "$n2" -6 addr show dev vlan2 scope link tentative)
 	check_match "$tentative" "fe80::" "no source: vlan2's link-local still tentative then"
 	check_eq "$(ann_since ndp "$BOUNCED")/$(COUNTERS=/proc/net/stat/proxyarp counter "$n2" vlan2 announce_drop)" \
