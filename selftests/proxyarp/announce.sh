@@ -482,25 +482,20 @@ ann_times() {
 		} print t, c }'
 }
 
-# ann_since FAMILY T: how many of vlan2's FAMILY announcements came after
-# T (trace s).
+# ann_between FAMILY A B: vlan2's FAMILY announcements after A, at B or
+# before (trace s).
+ann_between() {
+	ann_times "$1" | awk -v a="$2" -v b="$3" '$1 + 0 > a + 0 && $1 + 0 <= b + 0 { n++ } END { print n + 0 }'
+}
+
+# ann_since FAMILY T: how many came after T.
 ann_since() {
-	ann_times "$1" | awk -v t="$2" '$1 + 0 > t + 0 { n++ } END { print n + 0 }'
+	ann_between "$1" "$2" 1e18
 }
 
-# ann_last FAMILY T: the last of vlan2's FAMILY announcements at T or
-# before: its time and round.
-ann_last() {
-	ann_times "$1" | awk -v t="$2" '$1 + 0 <= t + 0 { l = $0 } END { if (l != "") print l }'
-}
-
-# arp_after T, ndp_after T: an announcement on vlan2 after T (trace s).
+# arp_after T: an IPv4 announcement on vlan2 after T (trace s).
 arp_after() {
 	[ "$(ann_since arp "$1")" -gt 0 ]
-}
-
-ndp_after() {
-	[ "$(ann_since ndp "$1")" -gt 0 ]
 }
 
 # gd_routes N: N host routes a family on n2, through a dummy: addresses
@@ -519,12 +514,6 @@ bounce_marked() {
 	mark bounce
 	bounce
 	BOUNCED=$(stamp "tracing_mark_write: mark bounce\$")
-}
-
-# ann_between FAMILY A B: vlan2's FAMILY announcements after A, at B or
-# before (trace s).
-ann_between() {
-	ann_times "$1" | awk -v a="$2" -v b="$3" '$1 + 0 > a + 0 && $1 + 0 <= b + 0 { n++ } END { print n + 0 }'
 }
 
 ndp_sent() {
@@ -645,9 +634,7 @@ test_scale() {
 	got=$(announced proxyarp "$n2" vlan2)
 	check_eq "$got/$(COUNTERS=/proc/net/stat/proxyarp counter "$n2" vlan2 announce_drop)" "$n/0" \
 		"scale: $n guests announced after the bounce, none dropped"
-	span=$(grep 'proxyarp_announce: dev=vlan2 ' "$TRACE_INSTANCE/trace" |
-		awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) t = $i + 0
-		       if (NR == 1) f = t } END { printf "%d", (t - f) * 1000 }')
+	span=$(ann_times arp | awk 'NR == 1 { f = $1 } { t = $1 } END { printf "%d", (t - f) * 1000 }')
 	# The burst at once, then one every 1/rate s: (n - burst) / rate
 	# at least, 3 n / rate at most (3.95 s and 12 s at the defaults).
 	[ "$span" -ge $(((n - burst) * 950 / rate)) ] &&
