@@ -230,10 +230,15 @@ def knob(ns, tree, entry, name):
             return None
 
 
-def set_knob(ns, tree, entry, name, value):
-    rc, out = write_sh("/proc/sys/net/%s/conf/%s/%s" % (tree, entry, name), value, ns)
+def write_ok(path, value, ns):
+    """write_sh(), which must succeed."""
+    rc, out = write_sh(path, value, ns)
     if rc:
-        raise RuntimeError("%s.%s.%s=%s: %s" % (tree, entry, name, value, out))
+        raise RuntimeError("%s=%s: %s" % (path, value, out))
+
+
+def set_knob(ns, tree, entry, name, value):
+    write_ok("/proc/sys/net/%s/conf/%s/%s" % (tree, entry, name), value, ns)
 
 
 def fi_path(attr, name):
@@ -1216,33 +1221,6 @@ def softirq_arp():
 
 
 def softirq_ndp():
-    # An advertisement the node receives runs the module's decision for
-    # its target (a conflict?), whose route lookup may then take the
-    # failure meant for the solicitation's.  The node's NUD probe of
-    # the asker, 5 s after an answer, brings one: none while this runs
-    # (an entry takes the delay when it goes to DELAY: none is left
-    # there, before or after).
-    probe_delay = "/proc/sys/net/ipv6/neigh/%s/delay_first_probe_time" % VN
-    with Ns(NODE):
-        with open(probe_delay) as f:
-            was = f.read().strip()
-    set_sh(probe_delay, 3600)
-    ip("-n", NODE, "-6", "neigh", "flush", "dev", VN)
-    try:
-        softirq_ndp_sites()
-    finally:
-        set_sh(probe_delay, was)
-        ip("-n", NODE, "-6", "neigh", "flush", "dev", VN)
-
-
-def set_sh(path, value):
-    """write_sh() in the node, which must succeed."""
-    rc, out = write_sh(path, value, NODE)
-    if rc:
-        raise RuntimeError("%s: %s" % (path, out))
-
-
-def softirq_ndp_sites():
     # Each solicitation from CPU 0, and one answered first, so that the
     # asker is known and the route has its per-CPU copy there.
     tap.result(len(ask6(cpu=0)) == 1 and neigh_known(NODE, LAN6, VN),
@@ -1265,8 +1243,24 @@ def softirq_ndp_sites():
 
 
 def softirq_sites():
-    softirq_arp()
-    softirq_ndp()
+    # An advertisement the node receives runs the module's decision for
+    # its target (a conflict?), whose route lookup may then take the
+    # failure meant for the request's path.  The node's NUD probe of
+    # the asker, 5 s after an NDP answer, brings one: none while these
+    # run (an entry takes the delay when it goes to DELAY: none is left
+    # there, before or after).
+    probe_delay = "/proc/sys/net/ipv6/neigh/%s/delay_first_probe_time" % VN
+    with Ns(NODE):
+        with open(probe_delay) as f:
+            was = f.read().strip()
+    write_ok(probe_delay, 3600, NODE)
+    ip("-n", NODE, "-6", "neigh", "flush", "dev", VN)
+    try:
+        softirq_arp()
+        softirq_ndp()
+    finally:
+        write_ok(probe_delay, was, NODE)
+        ip("-n", NODE, "-6", "neigh", "flush", "dev", VN)
 
 
 # -- At random -------------------------------------------------------------
