@@ -214,11 +214,6 @@ announced() {
 	COUNTERS=/proc/net/stat/$1 counter "$2" "$3" announce
 }
 
-# announce_lines: the announce events traced since trace_start.
-announce_lines() {
-	sed -n 's/.*proxy\(arp\|ndp\)_announce: //p' "$TRACE_INSTANCE/trace"
-}
-
 # Only n2's.
 announce_lines2() {
 	announce_lines | grep "dev=vlan2 "

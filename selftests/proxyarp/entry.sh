@@ -5,7 +5,8 @@
 # asks for one only when routing alone would not proxy (arp_fwd_proxy()
 # || arp_fwd_pvlan() || pneigh_lookup()); the module does the same, so
 # an entry names the reason (proxy_entry) only where it is what answers:
-# where medium_id or the safety knobs refuse the route.
+# where medium_id or the safety knobs refuse the route.  An announcement
+# (announce) decides the same way.
 #
 #  lan                 node
 # +---------+        +----------------------------------------+
@@ -83,6 +84,49 @@ test_entry_over_medium() {
 	ipv4 "$node" d0 medium_id 0
 }
 
+# ann_lines ADDRESS: vlan0's announcements of ADDRESS, a line each.
+ann_lines() {
+	announce_lines | grep "^dev=vlan0 .*addr=$1 "
+}
+
+# ann_round ADDRESS N: ADDRESS's N-th announcement, after a new MAC.
+# shellcheck disable=SC2317 # called through busywait
+ann_round() {
+	ann_lines "$1" | grep -q "trigger=up count=$2 "
+}
+
+# An announcement decides as a request does: with one medium, vlan0
+# announces the host route with an entry, not the one without.  The
+# trigger is a new MAC (a bounce would delete the entries with the
+# link).  A scan queues every address before the entry's second round,
+# 2 s after its first: by then a wrong 10.7.1.2 is traced.  Then d0 on
+# a medium of its own: the other is announced, so medium_id refused it.
+test_entry_announced() {
+	local wrong
+
+	trace_start || return
+	ip -n "$node" route add 10.7.1.1/32 dev d0
+	ip -n "$node" route add 10.7.1.2/32 dev d0
+	ipv4 "$node" vlan0 medium_id 1
+	ipv4 "$node" d0 medium_id 1
+	pa "$node" vlan0 announce 2
+	ip -n "$node" link set vlan0 address 02:00:00:00:07:01
+	busywait 10000 ann_round 10.7.1.1 2
+	check_eq "$?" 0 "one medium, an entry: announced twice after vlan0's new MAC"
+	wrong=$(ann_lines 10.7.1.2)
+	[ -z "$wrong" ] || printf '# %s\n' "${wrong//$'\n'/$'\n'# }"
+	check_eq "$(grep -c . <<<"$wrong")" 0 "one medium, no entry: not announced"
+	ipv4 "$node" d0 medium_id 2
+	ip -n "$node" link set vlan0 address 02:00:00:00:07:02
+	busywait 10000 ann_round 10.7.1.2 1
+	check_eq "$?" 0 "two media, no entry: announced (medium_id refused it above)"
+	pa "$node" vlan0 announce 0
+	ipv4 "$node" vlan0 medium_id 0
+	ipv4 "$node" d0 medium_id 0
+	ip -n "$node" route del 10.7.1.1/32 dev d0
+	ip -n "$node" route del 10.7.1.2/32 dev d0
+}
+
 # The module refuses a gratuitous request; the kernel would answer it
 # from the entry even with proxy_arp 0, so the module must consume it.
 test_garp_consumed() {
@@ -121,6 +165,7 @@ setup || exit "$ksft_fail"
 test_routing_first
 test_entry_over_knobs
 test_entry_over_medium
+test_entry_announced
 test_garp_consumed
 test_guard_consumes
 finish

@@ -424,6 +424,11 @@ trace_lines6() {
 	sed -n 's/.*proxyndp_decision: //p' "$TRACE_INSTANCE/trace"
 }
 
+# The announcements traced, both families', "dev=..." onwards.
+announce_lines() {
+	sed -n 's/.*proxy\(arp\|ndp\)_announce: //p' "$TRACE_INSTANCE/trace"
+}
+
 # trace_stamped: trace_lines, each after its time stamp in seconds (by
 # the instance's clock, mono: the storm guard's own).
 trace_stamped() {
