@@ -95,7 +95,8 @@ void proxyarp_stats_count(struct proxyarp_fnet *fn, struct proxyarp_fdev *fd,
  * @family: whose
  * @event: what
  *
- * Under RCU, from any context: the namespace's and the device's.
+ * Under RCU (a BH-off section, as in the announcement timer, is one),
+ * from any context: the namespace's and the device's.
  */
 void proxyarp_stats_event(struct proxyarp_dev *pdev, int family,
 			  enum proxyarp_event event)
