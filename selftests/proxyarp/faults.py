@@ -14,8 +14,9 @@ xarray node), can fail.  Debian's kernels have none of it: SKIP there.
 1. One at a time (/proc/PID/fail-nth): each operation that makes the
    module allocate (insmod, creating a device at default's mode 0 and
    1, renaming and moving one, creating a namespace, the first mode
-   write of each family and entry, adding an address, rmmod) is run with its Nth allocation failed, for
-   N = 1, 2, ... until it runs with none failed.  Each injection is
+   write of each family and entry, adding an address, adding host
+   routes, rmmod) is run with its Nth allocation failed, for N = 1,
+   2, ... until it runs with none failed.  Each injection is
    asserted made (a fault attribute's "times" went down, or the
    forced-failure dump is in the log), attributed to its site (the
    innermost frame of the module on the dumped stack, and the kernel
@@ -108,6 +109,8 @@ REQUIRED = (
      "stats.c: a namespace's per-CPU counters (fail_proxyarp)"),
     (r"proxyarp_stats_net_init", r"proc_create_net_single", "proc",
      "stats.c: /proc/net/stat/proxyarp and proxyndp"),
+    (r"proxyarp_(route\w*|fib_event)", r"__kmalloc", "route index",
+     "routes.c: a host route's index entry (the route stays, not announced; a warning)"),
     (r"proxyarp_sysctl_register", r"__kmalloc", "table", "sysctl.c: the table's copy"),
     (r"proxyarp_sysctl_register", r"__register_sysctl_table|register_net_sysctl",
      "directory", "sysctl.c: a directory (device, rename, all, default)"),
@@ -467,6 +470,8 @@ class World:
         self.unset = set()       # devices the log named, any namespace
         self.uncounted = set()   # (tree, device) the log said start at mode 0
         self.inexact = False     # the address mirror's fallback
+        self.unindexed = 0       # host routes the log said are not indexed
+        self.dumped = False      # the last operation's failure was dumped
 
     def loaded(self):
         self.unset.clear()
@@ -483,6 +488,8 @@ class World:
                 self.uncounted.add((m.group(2), m.group(1)))
             if "sender addresses now checked the slow way" in line:
                 self.inexact = True
+            if re.search(r"proxyarp: a host route in table \d+ not indexed", line):
+                self.unindexed += 1
 
     def consistent(self):
         """The trees and counters of every namespace against its devices:
@@ -563,6 +570,7 @@ class Series:
         lines = log.read()
         sites, splats = dumps_and_splats(lines)
         world.note(lines)
+        world.dumped = bool(sites)
         fired = [a for a in after if a in times and after[a] < times[a]]
         return rc, out, sites, splats, fired
 
@@ -904,6 +912,54 @@ def series_addr():
         ip("-n", NODE, "addr", "del", "192.0.2.9/24", "dev", VN, check=False)
 
     return Series("add an address", op, check, undo=undo)
+
+
+# Outside the node's routed prefixes: answered only through the routes.
+HOST4, HOST6 = "203.0.113.77", "2001:db8:4::77"
+HOST_ROUTES = "route add %s/32 dev dm0\nroute add %s/128 dev dm0\n" % (HOST4, HOST6)
+
+
+def series_routes():
+    """Host routes, one a family, in one process: the FIB notifier runs
+    in it and indexes each (routes.c); a failure leaves the route, not
+    indexed (not announced), and a warning."""
+    batch = "/run/proxyarp-faults-routes"
+
+    def before():
+        with open(batch, "w") as f:
+            f.write(HOST_ROUTES)
+        world.unindexed = 0
+
+    def op(nth):
+        return ip("-n", NODE, "-batch", batch, nth=nth, check=False)
+
+    def check(rc, out, whole):
+        errs = []
+        if rc:
+            errs.append("routes refused: " + out)
+        for fam, addr in (("-4", HOST4), ("-6", HOST6)):
+            if addr not in ip("-n", NODE, fam, "route", "show", addr, check=False)[1]:
+                errs.append("no route for " + addr)
+        na = ask6(tip=HOST6)
+        if ask(tip=HOST4) != [lan_mac()] or len(na) != 1 or \
+                "tllao=%s " % lan_mac() not in na[0] + " ":
+            errs.append("the module does not answer for the routes' addresses: %s" % na)
+        if whole and world.unindexed:
+            errs.append("a warning, with nothing failed")
+        # A failure with no dump (a slab page's first, __GFP_NOWARN
+        # try) is retried by the allocator: indexed, no warning.
+        if world.dumped and not world.unindexed:
+            errs.append("no warning for the route not indexed")
+        return errs
+
+    def undo():
+        ip("-n", NODE, "route", "del", HOST4 + "/32", check=False)
+        ip("-n", NODE, "-6", "route", "del", HOST6 + "/128", check=False)
+
+    def after():
+        os.unlink(batch)
+
+    return Series("add host routes", op, check, before=before, undo=undo, after=after)
 
 
 def reload(what):
@@ -1474,7 +1530,7 @@ def main():
         with open(KMEMLEAK, "w") as f:
             f.write("clear")
         series = [series_create(), series_create_default(), series_rename(), series_move(),
-                  series_netns(), series_addr()]
+                  series_netns(), series_addr(), series_routes()]
         for tree in TREES:
             for entry in (VN, "all", "default"):
                 series.append(series_mode(tree, entry))
