@@ -113,7 +113,7 @@ out:
 	return;
 lost:
 	spin_unlock_bh(&pn->routes_lock);
-	net_warn_ratelimited("proxyarp: a host route in table %u not indexed (%d): not announced\n",
+	net_warn_ratelimited("a host route in table %u not indexed (%d): not announced\n",
 			     table, err);
 }
 
