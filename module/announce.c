@@ -400,7 +400,7 @@ static int proxyarp_ann_send(struct proxyarp_dev *pdev,
 		f->trace_announce(dev, &a->addr, a->trigger, a->sent, mode);
 		return PROXYARP_ANN_DONE;
 	}
-	/* IPv6 needs a source address the device may not have yet. */
+	/* No memory, or no IPv6 source address yet (DAD): again soon. */
 	if (!f->announce(dev, conf, &a->addr, router))
 		return PROXYARP_ANN_RETRY;
 	f->trace_announce(dev, &a->addr, a->trigger, a->sent, mode);

@@ -30,9 +30,9 @@
  * exported from 7.x only, the second static), for a target that is not
  * an address of this host (the module never answers for one): from
  * @saddr, or when NULL from the address the kernel picks for the
- * destination.
+ * destination.  False when nothing was sent: no source, or no memory.
  */
-static void proxyarp_ndp_send_na(struct net_device *dev,
+static bool proxyarp_ndp_send_na(struct net_device *dev,
 				 const struct in6_addr *daddr,
 				 const struct in6_addr *saddr,
 				 const struct in6_addr *target, bool router,
@@ -49,10 +49,10 @@ static void proxyarp_ndp_send_na(struct net_device *dev,
 	if (!saddr) {
 		if (compat_ndisc_send_na(dev, daddr, target, router, solicited,
 					 override, inc_opt))
-			return;
+			return true;
 		if (ipv6_dev_get_saddr(dev_net(dev), dev, daddr,
 				       inet6_sk(sk)->srcprefs, &pick))
-			return;
+			return false;
 		saddr = &pick;
 	}
 	if (inc_opt)
@@ -62,7 +62,7 @@ static void proxyarp_ndp_send_na(struct net_device *dev,
 	skb = alloc_skb(hlen + sizeof(struct ipv6hdr) + sizeof(*msg) + optlen +
 			tlen, GFP_ATOMIC);
 	if (!skb)
-		return;
+		return false;
 	skb->protocol = htons(ETH_P_IPV6);
 	skb->dev = dev;
 	skb_reserve(skb, hlen + sizeof(struct ipv6hdr));
@@ -84,6 +84,7 @@ static void proxyarp_ndp_send_na(struct net_device *dev,
 					 dev->dev_addr, dev->addr_len,
 					 ndisc_addr_option_pad(dev->type));
 	ndisc_send_skb(skb, daddr, saddr);
+	return true;
 }
 
 /**
@@ -133,8 +134,8 @@ void proxyarp_ndp_reply(struct net_device *dev,
  * are wrong, and only override moves them at once (7.2.5); a peer that
  * had none creates none (7.2.5).  From @addr itself with na_source.
  *
- * Return: false when @dev has no usable link-local address yet (its
- * duplicate address detection runs) to send from: nothing was sent.
+ * Return: false when nothing was sent: @dev has no usable link-local
+ * address yet (its duplicate address detection runs), or no memory.
  */
 bool proxyarp_ndp_announce(struct net_device *dev,
 			   const struct proxyarp_conf *conf,
@@ -147,9 +148,8 @@ bool proxyarp_ndp_announce(struct net_device *dev,
 	else if (ipv6_dev_get_saddr(dev_net(dev), dev,
 				    &in6addr_linklocal_allnodes, 0, &saddr))
 		return false;
-	proxyarp_ndp_send_na(dev, &in6addr_linklocal_allnodes, &saddr,
-			     &addr->ip6, router, false, true, true);
-	return true;
+	return proxyarp_ndp_send_na(dev, &in6addr_linklocal_allnodes, &saddr,
+				    &addr->ip6, router, false, true, true);
 }
 
 /**
