@@ -55,7 +55,7 @@
 #define PROXYARP_ANN_RESCAN	(10 * HZ)	/* a guest heard again: no scan */
 #define PROXYARP_PROBE_INTERVAL	HZ
 #define PROXYARP_PROBES		3
-#define PROXYARP_ANN_RETRIES	5	/* an NA or probe with no source yet */
+#define PROXYARP_ANN_RETRIES	5	/* no source yet (DAD), or no memory */
 #define PROXYARP_ANN_QLEN	16384	/* waiting on one device */
 #define PROXYARP_ANN_NET_QLEN	65536	/* ... in one namespace */
 #define PROXYARP_ANN_BATCH	64	/* sent by one timer run */

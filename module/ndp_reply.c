@@ -30,7 +30,9 @@
  * exported from 7.x only, the second static), for a target that is not
  * an address of this host (the module never answers for one): from
  * @saddr, or when NULL from the address the kernel picks for the
- * destination.  False when nothing was sent: no source, or no memory.
+ * destination.  False when it was not built: no source, or no memory;
+ * what the route lookup or LOCAL_OUT drops counts as sent, as what
+ * arp_xmit() drops does.
  */
 static bool proxyarp_ndp_send_na(struct net_device *dev,
 				 const struct in6_addr *daddr,
@@ -134,7 +136,7 @@ void proxyarp_ndp_reply(struct net_device *dev,
  * are wrong, and only override moves them at once (7.2.5); a peer that
  * had none creates none (7.2.5).  From @addr itself with na_source.
  *
- * Return: false when nothing was sent: @dev has no usable link-local
+ * Return: false when it was not built: @dev has no usable link-local
  * address yet (its duplicate address detection runs), or no memory.
  */
 bool proxyarp_ndp_announce(struct net_device *dev,
