@@ -378,8 +378,10 @@ test_guard_clock() {
 # sender_cpu (napi_id's union).  bpftrace prints both buffers' fields
 # at the hook and at arp_xmit().
 bt_meta() {
+	local rc
+
 	# shellcheck disable=SC2016 # bpftrace's own syntax
-	bpftrace -B line -e '
+	bpftrace_start "$BT_OUT" -e '
 		kprobe:proxyarp_arp_in {
 			$s = (struct sk_buff *)arg1;
 			if ($s->dev->name == "vlan0") {
@@ -396,9 +398,10 @@ bt_meta() {
 				       (uint64)$s, $s->hash, $s->queue_mapping,
 				       $s->napi_id);
 			}
-		}' >"$BT_OUT" 2>&1 &
-	bt_pid=$!
-	busywait "$BPFTRACE_WAIT_MS" grep -q Attaching "$BT_OUT"
+		}'
+	rc=$?
+	bt_pid=$BPFTRACE_PID
+	return "$rc"
 }
 
 # shellcheck disable=SC2317 # called through busywait
@@ -421,7 +424,7 @@ test_inplace_metadata() {
 	mac=$(mac_of "$node" vlan0)
 	check_eq "$(ASK_WAIT_MS=1000 answer "$lan" vl0 192.0.2.2 10.7.1.1)" "$mac" \
 		"a routed target: answered"
-	busywait 20000 bt_has rep
+	busywait 20000 bt_has rep || sed 's/^/# /' "$BT_OUT"
 	bpftrace_stop "$bt_pid"
 	bt_pid=""
 	req=$(grep -m1 '^req ' "$BT_OUT")

@@ -84,15 +84,34 @@ check_match() {
 	fi
 }
 
+# bpftrace_start OUT BPFTRACE-ARGS...: start bpftrace in the background,
+# its output to OUT and its pid in BPFTRACE_PID, and wait until every
+# probe is attached.  Its "Attaching N probes" line can come before they
+# are (defences.sh saw nothing of a request sent after it, 6.12, CI,
+# 2026-12-07); bpftrace runs -c's command once they are all in, so the
+# wait is for that child (a tail that exits with this script).
+bpftrace_start() {
+	local out=$1
+
+	shift
+	bpftrace -B line -c "/usr/bin/tail --pid=$$ -f /dev/null" "$@" >"$out" 2>&1 &
+	BPFTRACE_PID=$!
+	busywait "$BPFTRACE_WAIT_MS" eval "pgrep -P $BPFTRACE_PID -x tail >/dev/null ||
+		! kill -0 $BPFTRACE_PID 2>/dev/null"
+	pgrep -P "$BPFTRACE_PID" -x tail >/dev/null
+}
+
 # bpftrace_stop PID: stop a bpftrace started in the background, as
 # ^C would (it detaches and prints what it holds), and wait for it; one
 # that has not exited BPFTRACE_STOP_MS after the SIGINT is killed, and
 # a line says so.  An unbounded wait here once held sysctl.sh until
 # run.sh's timeout killed the script after its last check (6.1, CI,
-# 2026-12-02).
+# 2026-12-02).  bpftrace_start's child is stopped first: bpftrace ends
+# when it does.
 bpftrace_stop() {
 	local pid=$1
 
+	pkill -P "$pid" -x tail
 	kill -INT "$pid" 2>/dev/null
 	if ! busywait "$BPFTRACE_STOP_MS" eval "! kill -0 $pid 2>/dev/null"; then
 		echo "# bpftrace (pid $pid) still running $((BPFTRACE_STOP_MS / 1000)) s after SIGINT: killed"

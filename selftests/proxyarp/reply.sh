@@ -117,12 +117,14 @@ tap_stop() {
 
 # bpftrace prints a line per arp_create() call.
 bt_start() {
+	local rc
+
 	# shellcheck disable=SC2016 # bpftrace's own syntax
-	bpftrace -B line -e 'kprobe:arp_create { printf("create\n"); }
-		tracepoint:signal:signal_generate /args->sig == 28/ { printf("mark\n"); }' \
-		>"$TMPDIR/bt" 2>&1 &
-	bt_pid=$!
-	busywait "$BPFTRACE_WAIT_MS" grep -q Attaching "$TMPDIR/bt"
+	bpftrace_start "$TMPDIR/bt" -e 'kprobe:arp_create { printf("create\n"); }
+		tracepoint:signal:signal_generate /args->sig == 28/ { printf("mark\n"); }'
+	rc=$?
+	bt_pid=$BPFTRACE_PID
+	return "$rc"
 }
 
 creates() {
