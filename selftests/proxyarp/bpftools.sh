@@ -43,14 +43,17 @@ claim() {
 	send_na "$lan" vl0 2001:db8:9::6 "$(mac_of "$lan" vl0)"
 }
 
-# attach OUT PATTERN SCRIPT [ARGS]: start SCRIPT, then ask for 10.77.0.1
-# (refused: default route) until PATTERN shows in OUT.  Sets $bt_pid.
+# attach OUT PATTERN SCRIPT [ARGS]: start SCRIPT, its bpftrace through
+# install_tools' shim, wait until every probe is attached, then ask for
+# 10.77.0.1 (refused: default route) until PATTERN shows in OUT.  Sets
+# $bt_pid.
 attach() {
 	local out=$1 pattern=$2
 
 	shift 2
-	"$@" >"$out" 2>&1 &
+	PATH=$TMPDIR/shim:$PATH "$@" >"$out" 2>&1 &
 	bt_pid=$!
+	bpftrace_attached "$bt_pid" || return 1
 	busywait "$BPFTRACE_WAIT_MS" eval "answer '$lan' vl0 10.0.0.7 10.77.0.1 >/dev/null;
 		grep -q '$pattern' '$out' || ! kill -0 $bt_pid 2>/dev/null"
 	grep -q "$pattern" "$out"
@@ -152,7 +155,12 @@ test_top() {
 install_tools() {
 	local t
 
-	mkdir -p "$TMPDIR/sbin" "$TMPDIR/share"
+	mkdir -p "$TMPDIR/sbin" "$TMPDIR/share" "$TMPDIR/shim"
+	# The wrapper execs the bpftrace it finds first: this one adds -c,
+	# which bpftrace_attached waits for.
+	printf '#!/bin/sh\nexec %s -c "%s" "$@"\n' "$(command -v bpftrace)" \
+		"$BPFTRACE_READY" >"$TMPDIR/shim/bpftrace"
+	chmod +x "$TMPDIR/shim/bpftrace"
 	cp "$TOP/packaging/sbin/proxyarp-bpftrace" "$TMPDIR/sbin/proxyarp-watch"
 	ln -s proxyarp-watch "$TMPDIR/sbin/proxyarp-top"
 	for t in proxyarp-watch proxyarp-top; do

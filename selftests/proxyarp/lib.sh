@@ -84,21 +84,33 @@ check_match() {
 	fi
 }
 
+# bpftrace's options that make it run a child once every probe is
+# attached: a tail that exits with this script.  Its "Attaching N
+# probes" line can come before they are (defences.sh saw nothing of a
+# request sent after it, 6.12, CI, 2026-12-07).
+BPFTRACE_READY="/usr/bin/tail --pid=$$ -f /dev/null"
+
+# bpftrace_attached PID: wait until the bpftrace of PID, run with -c
+# "$BPFTRACE_READY", has attached every probe; false if it exited first
+# or took longer than BPFTRACE_WAIT_MS.
+bpftrace_attached() {
+	busywait "$BPFTRACE_WAIT_MS" eval "pgrep -P $1 -x tail >/dev/null ||
+		! kill -0 $1 2>/dev/null"
+	pgrep -P "$1" -x tail >/dev/null
+}
+
 # bpftrace_start OUT BPFTRACE-ARGS...: start bpftrace in the background,
 # its output to OUT and its pid in BPFTRACE_PID, and wait until every
-# probe is attached.  Its "Attaching N probes" line can come before they
-# are (defences.sh saw nothing of a request sent after it, 6.12, CI,
-# 2026-12-07); bpftrace runs -c's command once they are all in, so the
-# wait is for that child (a tail that exits with this script).
+# probe is attached.  One that does not attach is stopped.
 bpftrace_start() {
 	local out=$1
 
 	shift
-	bpftrace -B line -c "/usr/bin/tail --pid=$$ -f /dev/null" "$@" >"$out" 2>&1 &
+	bpftrace -B line -c "$BPFTRACE_READY" "$@" >"$out" 2>&1 &
 	BPFTRACE_PID=$!
-	busywait "$BPFTRACE_WAIT_MS" eval "pgrep -P $BPFTRACE_PID -x tail >/dev/null ||
-		! kill -0 $BPFTRACE_PID 2>/dev/null"
-	pgrep -P "$BPFTRACE_PID" -x tail >/dev/null
+	bpftrace_attached "$BPFTRACE_PID" && return 0
+	bpftrace_stop "$BPFTRACE_PID"
+	return 1
 }
 
 # bpftrace_stop PID: stop a bpftrace started in the background, as
@@ -106,12 +118,11 @@ bpftrace_start() {
 # that has not exited BPFTRACE_STOP_MS after the SIGINT is killed, and
 # a line says so.  An unbounded wait here once held sysctl.sh until
 # run.sh's timeout killed the script after its last check (6.1, CI,
-# 2026-12-02).  bpftrace_start's child is stopped first: bpftrace ends
-# when it does.
+# 2026-12-02).  SIGINT alone: bpftrace takes a second signal once it
+# prints what it holds, and dies of it.  It kills its -c child itself.
 bpftrace_stop() {
 	local pid=$1
 
-	pkill -P "$pid" -x tail
 	kill -INT "$pid" 2>/dev/null
 	if ! busywait "$BPFTRACE_STOP_MS" eval "! kill -0 $pid 2>/dev/null"; then
 		echo "# bpftrace (pid $pid) still running $((BPFTRACE_STOP_MS / 1000)) s after SIGINT: killed"
