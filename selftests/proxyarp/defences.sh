@@ -378,8 +378,6 @@ test_guard_clock() {
 # sender_cpu (napi_id's union).  bpftrace prints both buffers' fields
 # at the hook and at arp_xmit().
 bt_meta() {
-	local rc
-
 	# shellcheck disable=SC2016 # bpftrace's own syntax
 	bpftrace_start "$BT_OUT" -e '
 		kprobe:proxyarp_arp_in {
@@ -398,10 +396,8 @@ bt_meta() {
 				       (uint64)$s, $s->hash, $s->queue_mapping,
 				       $s->napi_id);
 			}
-		}'
-	rc=$?
-	bt_pid=$BPFTRACE_PID
-	return "$rc"
+		}' &&
+		bt_pid=$BPFTRACE_PID
 }
 
 # shellcheck disable=SC2317 # called through busywait

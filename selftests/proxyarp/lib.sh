@@ -84,10 +84,10 @@ check_match() {
 	fi
 }
 
-# bpftrace's options that make it run a child once every probe is
-# attached: a tail that exits with this script.  Its "Attaching N
-# probes" line can come before they are (defences.sh saw nothing of a
-# request sent after it, 6.12, CI, 2026-12-07).
+# The command bpftrace runs (-c) once every probe is attached: a tail
+# that exits with this script.  Its "Attaching N probes" line can come
+# before they are (defences.sh saw nothing of a request sent after it,
+# 6.12, CI, 2026-12-07).
 BPFTRACE_READY="/usr/bin/tail --pid=$$ -f /dev/null"
 
 # bpftrace_attached PID: wait until the bpftrace of PID, run with -c

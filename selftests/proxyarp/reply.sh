@@ -115,16 +115,13 @@ tap_stop() {
 	tap_pid=""
 }
 
-# bpftrace prints a line per arp_create() call.
+# bpftrace prints a line per arp_create() call; one that does not attach
+# is stopped by bpftrace_start.
 bt_start() {
-	local rc
-
 	# shellcheck disable=SC2016 # bpftrace's own syntax
 	bpftrace_start "$TMPDIR/bt" -e 'kprobe:arp_create { printf("create\n"); }
-		tracepoint:signal:signal_generate /args->sig == 28/ { printf("mark\n"); }'
-	rc=$?
-	bt_pid=$BPFTRACE_PID
-	return "$rc"
+		tracepoint:signal:signal_generate /args->sig == 28/ { printf("mark\n"); }' &&
+		bt_pid=$BPFTRACE_PID
 }
 
 creates() {
